@@ -1,0 +1,157 @@
+# glm-serve: everything a fresh machine with Node/npm, git, cmake and g++ needs.
+#   make            build the native library, JS dependencies and the demo model
+#   make serve      ... then serve (MODEL=path.gguf PORT=8000 ARGS="--parallel 2")
+#   make test       ... then type check, lint and run the test suites
+#   make GPU=cuda   CUDA backend (CUDA_ARCH=90 to pick the architecture); GPU=vulkan, GPU=metal
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := all
+
+NLC_VERSION   := 3.22.1
+NLC_INTEGRITY := sha512-bltIipuWmc123H7tMIgDGKSsSrhmhlQYeVUC48XTjVW7XGJJiJJyCdlTMzQ/LiWoPkGDpcL4FviDpgw7qfTiDw==
+BUN_VERSION   := 1.4.4
+DENO_VERSION  := 2.9.6
+
+GPU       ?=
+CUDA_ARCH ?=
+SANITIZE  ?=
+JOBS      ?= $(shell nproc 2>/dev/null || sysctl -n hw.ncpu 2>/dev/null || echo 2)
+
+BUILD      := build
+TOOLS      := $(BUILD)/tools
+LLAMA_SRC  := $(BUILD)/llama.cpp
+VARIANT    := $(or $(GPU),cpu)$(if $(SANITIZE),-$(SANITIZE))
+LLAMA_OUT  := $(BUILD)/llama-$(VARIANT)
+LIBLLAMA   := $(LLAMA_OUT)/src/libllama.a
+
+UNAME_S := $(shell uname -s)
+ifeq ($(UNAME_S),Darwin)
+  LIB_SUFFIX := dylib
+  SHARED_FLAGS := -dynamiclib -Wl,-undefined,error
+else
+  LIB_SUFFIX := so
+  SHARED_FLAGS := -shared -Wl,--no-undefined
+endif
+LIBGLM := $(BUILD)/libglm$(if $(SANITIZE),-$(SANITIZE)).$(LIB_SUFFIX)
+
+BUN  := $(shell command -v bun 2>/dev/null || echo $(CURDIR)/$(TOOLS)/node_modules/.bin/bun)
+DENO := $(shell command -v deno 2>/dev/null || echo $(CURDIR)/$(TOOLS)/node_modules/.bin/deno)
+
+CMAKE_GENERATOR := $(if $(shell command -v ninja 2>/dev/null),-G Ninja,)
+CMAKE_FLAGS := -DCMAKE_BUILD_TYPE=Release -DBUILD_SHARED_LIBS=OFF \
+  -DCMAKE_POSITION_INDEPENDENT_CODE=ON -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=ON \
+  -DLLAMA_BUILD_TOOLS=ON -DLLAMA_BUILD_SERVER=ON -DLLAMA_BUILD_APP=OFF -DLLAMA_OPENSSL=OFF \
+  -DLLAMA_CURL=OFF -DLLAMA_BUILD_UI=OFF -DLLAMA_USE_PREBUILT_UI=OFF
+ifeq ($(GPU),cuda)
+  CMAKE_FLAGS += -DGGML_CUDA=ON $(if $(CUDA_ARCH),-DCMAKE_CUDA_ARCHITECTURES=$(CUDA_ARCH))
+  GPU_LIBS := -L$(or $(CUDA_HOME),/usr/local/cuda)/lib64 -lcudart -lcublas -lcublasLt -lcuda
+else ifeq ($(GPU),vulkan)
+  CMAKE_FLAGS += -DGGML_VULKAN=ON
+  GPU_LIBS := -lvulkan
+else ifeq ($(GPU),metal)
+  CMAKE_FLAGS += -DGGML_METAL=ON -DGGML_METAL_EMBED_LIBRARY=ON
+  GPU_LIBS := -framework Metal -framework Foundation -framework MetalKit -framework Accelerate
+else ifneq ($(GPU),)
+  $(error GPU must be cuda, vulkan or metal, not '$(GPU)')
+endif
+ifeq ($(SANITIZE),address)
+  CMAKE_FLAGS += -DLLAMA_SANITIZE_ADDRESS=ON
+  SAN_FLAGS := -fsanitize=address -fno-omit-frame-pointer
+endif
+
+NATIVE_SRC := $(wildcard native/*.cpp)
+NATIVE_HDR := $(wildcard native/*.h)
+CXXFLAGS_GLM := -std=c++17 -O2 -fPIC -Wall -Wextra -Werror=return-type $(SAN_FLAGS) \
+  -I$(LLAMA_SRC)/include -I$(LLAMA_SRC)/ggml/include
+
+DEMO_MODEL := models/demo.gguf
+
+.PHONY: all native deps serve test test-ts test-native-asan lint typecheck bench binary clean \
+  reference tools-bun tools-deno
+
+all: native deps $(DEMO_MODEL)
+
+# --- toolchain: Bun and Deno from npm, only when missing --------------------------------------
+$(CURDIR)/$(TOOLS)/node_modules/.bin/bun:
+	@mkdir -p $(TOOLS)
+	npm install --no-save --no-audit --no-fund --prefix $(TOOLS) bun@$(BUN_VERSION)
+	@touch $@
+
+$(CURDIR)/$(TOOLS)/node_modules/.bin/deno:
+	@mkdir -p $(TOOLS)
+	npm install --no-save --no-audit --no-fund --prefix $(TOOLS) bun@$(BUN_VERSION) deno@$(DENO_VERSION)
+	@touch $@
+
+tools-bun: $(BUN)
+tools-deno: $(DENO)
+
+node_modules/.installed: package.json bun.lock | $(BUN)
+	$(BUN) install --frozen-lockfile
+	@touch $@
+
+deps: node_modules/.installed
+
+# --- llama.cpp source: the pinned node-llama-cpp tarball's git bundle -------------------------
+$(BUILD)/node-llama-cpp-$(NLC_VERSION).tgz:
+	@mkdir -p $(BUILD)
+	cd $(BUILD) && npm pack --silent node-llama-cpp@$(NLC_VERSION) >/dev/null
+	@node -e 'const c=require("crypto"),f=require("fs");const h="sha512-"+c.createHash("sha512").update(f.readFileSync(process.argv[1])).digest("base64");if(h!==process.argv[2]){console.error("integrity mismatch for "+process.argv[1]+": "+h);f.unlinkSync(process.argv[1]);process.exit(1)}' $@ '$(NLC_INTEGRITY)'
+	@echo "node-llama-cpp@$(NLC_VERSION): integrity ok"
+
+$(LLAMA_SRC)/CMakeLists.txt: $(BUILD)/node-llama-cpp-$(NLC_VERSION).tgz
+	rm -rf $(LLAMA_SRC) $(BUILD)/package
+	tar -xzf $< -C $(BUILD) package/llama/gitRelease.bundle
+	git clone --quiet $(BUILD)/package/llama/gitRelease.bundle $(LLAMA_SRC)
+	rm -rf $(BUILD)/package
+	@touch $@
+
+$(LLAMA_OUT)/CMakeCache.txt: $(LLAMA_SRC)/CMakeLists.txt
+	cmake -S $(LLAMA_SRC) -B $(LLAMA_OUT) $(CMAKE_GENERATOR) $(CMAKE_FLAGS) > $(BUILD)/cmake-$(VARIANT).log
+
+$(LIBLLAMA): $(LLAMA_OUT)/CMakeCache.txt
+	cmake --build $(LLAMA_OUT) --target llama ggml -j $(JOBS)
+	@touch $@
+
+# --- our shim ---------------------------------------------------------------------------------
+$(LIBGLM): $(NATIVE_SRC) $(NATIVE_HDR) $(LIBLLAMA)
+	$(CXX) $(CXXFLAGS_GLM) $(SHARED_FLAGS) -o $@ $(NATIVE_SRC) \
+	  -Wl,--start-group $(LIBLLAMA) $(shell find $(LLAMA_OUT)/ggml/src -name '*.a' 2>/dev/null) -Wl,--end-group \
+	  $(GPU_LIBS) -fopenmp -lpthread -ldl -lm
+
+native: $(LIBLLAMA) $(LIBGLM)
+
+# --- llama.cpp's own tools, for the reference test and the benchmark --------------------------
+REFERENCE := $(LLAMA_OUT)/bin/llama-simple
+$(REFERENCE): $(LIBLLAMA)
+	cmake --build $(LLAMA_OUT) --target llama-simple -j $(JOBS)
+
+reference: $(REFERENCE)
+
+# --- models -----------------------------------------------------------------------------------
+$(DEMO_MODEL): $(wildcard src/gguf/*.ts) | deps
+	@mkdir -p models
+	$(BUN) src/gguf/make-model.ts demo --out $@
+
+# --- run and check ----------------------------------------------------------------------------
+serve: all
+	$(BUN) src/main.ts $(if $(MODEL),--model $(MODEL)) $(if $(PORT),--port $(PORT)) $(ARGS)
+
+typecheck: deps
+	node_modules/.bin/tsc --noEmit
+
+lint: deps
+	node_modules/.bin/biome check .
+
+test-ts: all reference
+	GLM_LIBRARY=$(CURDIR)/$(LIBGLM) GLM_REFERENCE=$(CURDIR)/$(REFERENCE) $(BUN) test $(TESTS)
+
+test: all reference typecheck lint test-ts
+
+bench: all
+	$(BUN) bench/run.ts
+
+binary: all
+	$(BUN) build --compile src/main.ts --outfile dist/glm-serve
+
+clean:
+	rm -rf $(BUILD) dist models node_modules

@@ -1,0 +1,229 @@
+// The engine's ABI: a context with n_slots sequences, a request table, and its worker thread.
+#include <algorithm>
+#include <cstring>
+
+#include "internal.h"
+
+void engine_wake(glm_engine *e) {
+  if (e->wake != nullptr && !e->wake_pending.exchange(true)) e->wake();
+}
+
+namespace {
+
+llama_context *create_context(glm_engine *e, int32_t n_ctx, int32_t n_threads, int32_t n_slots) {
+  auto params = llama_context_default_params();
+  params.n_ctx = static_cast<uint32_t>(n_ctx);
+  params.n_batch = static_cast<uint32_t>(e->n_batch);
+  params.n_ubatch = static_cast<uint32_t>(std::min(e->n_batch, 512));
+  params.n_seq_max = static_cast<uint32_t>(n_slots);
+  params.n_threads = n_threads;
+  params.n_threads_batch = n_threads;
+  params.no_perf = true;
+  params.kv_unified = false; // independent streams: requests rarely share a prefix across slots
+  return llama_init_from_model(e->model->model, params);
+}
+
+void init_slots(glm_engine *e, int32_t n_slots) {
+  e->slots.resize(n_slots);
+  e->snapshot.resize(n_slots);
+  for (int32_t i = 0; i < n_slots; ++i) e->slots[i].seq = i;
+}
+
+bool is_valid_sampling(const SamplingParams &s) {
+  auto finite = [](float x) { return x == x && x - x == 0.0f; };
+  return finite(s.temperature) && finite(s.top_p) && finite(s.min_p) &&
+         finite(s.repeat_penalty) && s.repeat_penalty > 0.0f && finite(s.presence_penalty) &&
+         finite(s.frequency_penalty);
+}
+
+// Validates a submission; returns GLM_OK or a status with the message set.
+int32_t check_submission(glm_engine *e, const int32_t *tokens, int32_t n_tokens,
+                         int32_t max_tokens, const SamplingParams &sampling) {
+  if (tokens == nullptr || n_tokens <= 0) return glm_fail(GLM_ERR_INVALID, "prompt is empty");
+  if (max_tokens <= 0) return glm_fail(GLM_ERR_INVALID, "max_tokens must be at least 1");
+  if (!is_valid_sampling(sampling)) return glm_fail(GLM_ERR_INVALID, "invalid sampling value");
+  if (n_tokens >= e->n_ctx_slot) {
+    return glm_fail(GLM_ERR_CONTEXT, "prompt has " + std::to_string(n_tokens) +
+                                         " tokens but a slot holds " +
+                                         std::to_string(e->n_ctx_slot));
+  }
+  const int32_t n_vocab = llama_vocab_n_tokens(e->model->vocab);
+  for (int32_t i = 0; i < n_tokens; ++i) {
+    if (tokens[i] < 0 || tokens[i] >= n_vocab) {
+      return glm_fail(GLM_ERR_INVALID, "token id out of range: " + std::to_string(tokens[i]));
+    }
+  }
+  return GLM_OK;
+}
+
+std::shared_ptr<Request> find_request(glm_engine *e, int32_t id) {
+  auto it = e->requests.find(id);
+  return it == e->requests.end() ? nullptr : it->second;
+}
+
+} // namespace
+
+extern "C" {
+
+GLM_API glm_engine *glm_engine_open(glm_model *model, int32_t n_ctx, int32_t n_threads,
+                                    int32_t n_slots, int32_t n_batch, glm_wake_fn wake) {
+  if (model == nullptr || model->status.load() != GLM_OK) {
+    glm_fail(GLM_ERR_INVALID, "model is not loaded");
+    return nullptr;
+  }
+  if (n_slots <= 0 || n_slots > 256 || n_ctx < n_slots * 8) {
+    glm_fail(GLM_ERR_INVALID, "need 1..256 slots and at least 8 context tokens per slot");
+    return nullptr;
+  }
+  auto *e = new (std::nothrow) glm_engine();
+  if (e == nullptr) {
+    glm_fail(GLM_ERR_INTERNAL, "out of memory");
+    return nullptr;
+  }
+  try {
+    e->model = model;
+    e->wake = wake;
+    e->n_batch = n_batch > 0 ? n_batch : 512;
+    const int32_t threads =
+        n_threads > 0 ? n_threads : static_cast<int32_t>(std::thread::hardware_concurrency());
+    glm_reset_llama_log_error();
+    e->ctx = create_context(e, n_ctx, std::max(threads, 1), n_slots);
+    if (e->ctx == nullptr) {
+      glm_fail(GLM_ERR_INTERNAL, "cannot create context: " + glm_last_llama_log_error());
+      delete e;
+      return nullptr;
+    }
+    e->n_ctx_slot = static_cast<int32_t>(llama_n_ctx_seq(e->ctx));
+    e->batch = llama_batch_init(std::max(e->n_batch, n_slots), 0, 1);
+    init_slots(e, n_slots);
+    e->worker = std::thread(inference_loop, e);
+    return e;
+  } catch (const std::exception &ex) {
+    glm_fail(GLM_ERR_INTERNAL, ex.what());
+    if (e->ctx != nullptr) llama_free(e->ctx);
+    delete e;
+    return nullptr;
+  }
+}
+
+GLM_API void glm_engine_free(glm_engine *e) {
+  if (e == nullptr) return;
+  {
+    std::lock_guard<std::mutex> lock(e->mu);
+    e->stopping = true;
+  }
+  e->cv.notify_all();
+  if (e->worker.joinable()) e->worker.join();
+  for (auto &slot : e->slots) {
+    if (slot.sampler != nullptr) llama_sampler_free(slot.sampler);
+  }
+  llama_batch_free(e->batch);
+  llama_free(e->ctx);
+  delete e;
+}
+
+GLM_API int32_t glm_engine_slot_context(glm_engine *e) { return e ? e->n_ctx_slot : 0; }
+
+GLM_API int32_t glm_engine_submit(glm_engine *e, const int32_t *tokens, int32_t n_tokens,
+                                  int32_t max_tokens, float temperature, float top_p,
+                                  int32_t top_k, float min_p, float repeat_penalty,
+                                  float presence_penalty, float frequency_penalty, uint32_t seed,
+                                  const int32_t *stop_tokens, int32_t n_stop_tokens,
+                                  int32_t ignore_eos) {
+  if (e == nullptr) return glm_fail(GLM_ERR_INVALID, "engine is NULL");
+  return glm_guard([&] {
+    SamplingParams sampling{temperature,    top_p,           top_k, min_p, repeat_penalty,
+                            presence_penalty, frequency_penalty, seed};
+    const int32_t valid = check_submission(e, tokens, n_tokens, max_tokens, sampling);
+    if (valid != GLM_OK) return valid;
+    auto request = std::make_shared<Request>();
+    request->prompt.assign(tokens, tokens + n_tokens);
+    request->sampling = sampling;
+    request->max_tokens = max_tokens;
+    if (stop_tokens != nullptr && n_stop_tokens > 0) {
+      request->stop_tokens.assign(stop_tokens, stop_tokens + n_stop_tokens);
+    }
+    request->ignore_eos = ignore_eos != 0;
+    {
+      std::lock_guard<std::mutex> lock(e->mu);
+      if (e->stopping) return glm_fail(GLM_ERR_CLOSED, "engine is shutting down");
+      request->id = e->next_id++;
+      if (e->next_id <= 0) e->next_id = 1;
+      e->requests[request->id] = request;
+      e->pending.push_back(request);
+    }
+    e->cv.notify_one();
+    return request->id;
+  });
+}
+
+GLM_API int32_t glm_engine_poll(glm_engine *e, int32_t id, uint8_t *text, int32_t text_size,
+                                int32_t *pieces, int32_t max_pieces, int32_t *result) {
+  if (e == nullptr || text == nullptr || pieces == nullptr || result == nullptr) {
+    return glm_fail(GLM_ERR_INVALID, "NULL argument");
+  }
+  std::lock_guard<std::mutex> lock(e->mu);
+  auto request = find_request(e, id);
+  if (request == nullptr) return glm_fail(GLM_ERR_NOT_FOUND, "unknown request " + std::to_string(id));
+  // Take whole pieces only, as many as both buffers hold.
+  int32_t n_pairs = 0;
+  size_t n_bytes = 0;
+  const size_t total_pairs = request->pieces.size() / 2;
+  while (static_cast<size_t>(n_pairs) < total_pairs && n_pairs < max_pieces) {
+    const auto len = static_cast<size_t>(request->pieces[2 * n_pairs + 1]);
+    if (n_bytes + len > static_cast<size_t>(text_size)) break;
+    n_bytes += len;
+    ++n_pairs;
+  }
+  if (n_pairs == 0 && total_pairs > 0 && max_pieces > 0) {
+    return glm_fail(GLM_ERR_BUFFER, "text buffer too small for one piece");
+  }
+  std::memcpy(text, request->text.data(), n_bytes);
+  std::memcpy(pieces, request->pieces.data(), sizeof(int32_t) * 2 * n_pairs);
+  request->text.erase(0, n_bytes);
+  request->pieces.erase(request->pieces.begin(), request->pieces.begin() + 2 * n_pairs);
+  const bool drained = request->pieces.empty();
+  result[GLM_RESULT_TEXT_BYTES] = static_cast<int32_t>(n_bytes);
+  result[GLM_RESULT_FINISH] = drained ? request->finish : GLM_FINISH_NONE;
+  result[GLM_RESULT_PROMPT_TOKENS] = static_cast<int32_t>(request->prompt.size());
+  result[GLM_RESULT_COMPLETION_TOKENS] = request->n_generated;
+  result[GLM_RESULT_CACHED_TOKENS] = request->n_cached;
+  if (drained && request->finish != GLM_FINISH_NONE) e->requests.erase(id);
+  return n_pairs;
+}
+
+GLM_API int32_t glm_engine_cancel(glm_engine *e, int32_t id) {
+  if (e == nullptr) return glm_fail(GLM_ERR_INVALID, "engine is NULL");
+  {
+    std::lock_guard<std::mutex> lock(e->mu);
+    auto request = find_request(e, id);
+    if (request == nullptr) return glm_fail(GLM_ERR_NOT_FOUND, "unknown request " + std::to_string(id));
+    request->cancelled = true;
+    e->requests.erase(id);
+    auto queued = std::find(e->pending.begin(), e->pending.end(), request);
+    if (queued != e->pending.end()) e->pending.erase(queued);
+  }
+  e->cv.notify_one();
+  return GLM_OK;
+}
+
+GLM_API void glm_engine_wake_ack(glm_engine *e) {
+  if (e != nullptr) e->wake_pending.store(false);
+}
+
+GLM_API int32_t glm_engine_slots_json(glm_engine *e, char *buf, int32_t buf_size) {
+  if (e == nullptr) return glm_fail(GLM_ERR_INVALID, "engine is NULL");
+  return glm_guard([&] {
+    std::string out = "[";
+    std::lock_guard<std::mutex> lock(e->mu);
+    for (size_t i = 0; i < e->snapshot.size(); ++i) {
+      const auto &s = e->snapshot[i];
+      out += (i ? "," : "") + std::string("{\"id\":") + std::to_string(i) +
+             ",\"busy\":" + (s.busy ? "true" : "false") +
+             ",\"request\":" + std::to_string(s.request_id) +
+             ",\"cached_tokens\":" + std::to_string(s.cached_tokens) + "}";
+    }
+    return glm_copy_out(out + "]", buf, buf_size);
+  });
+}
+}

@@ -1,0 +1,138 @@
+/*
+ * glm.h: the C ABI of libglm, glm-serve's shim over llama.cpp.
+ *
+ * Plain C types only: opaque handles, scalars, `const char*` and caller-owned buffers, so that
+ * bun:ffi and Deno FFI can call every function. No struct crosses by value.
+ * Every call that can fail returns a status (< 0) or NULL and keeps a one-line message that
+ * glm_last_error() returns. No C++ exception crosses this boundary.
+ */
+#ifndef GLM_H
+#define GLM_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define GLM_API __attribute__((visibility("default")))
+
+/* Status codes. */
+#define GLM_OK 0
+#define GLM_LOADING 1
+#define GLM_ERR_INVALID -1      /* bad argument */
+#define GLM_ERR_NOT_FOUND -2    /* missing file, unknown request id */
+#define GLM_ERR_BAD_MODEL -3    /* not a GGUF, truncated, unsupported arch */
+#define GLM_ERR_CONTEXT -4      /* prompt does not fit in a slot's context */
+#define GLM_ERR_BUFFER -5       /* caller buffer too small; the needed size is returned instead */
+#define GLM_ERR_INTERNAL -6     /* llama.cpp failed (out of memory, decode error) */
+#define GLM_ERR_CLOSED -7       /* engine is shutting down */
+
+/* Finish reasons reported by glm_engine_poll. */
+#define GLM_FINISH_NONE 0
+#define GLM_FINISH_STOP 1
+#define GLM_FINISH_LENGTH 2
+#define GLM_FINISH_CANCELLED 3
+#define GLM_FINISH_ERROR 4
+
+/* Fields of the `result` array filled by glm_engine_poll. */
+#define GLM_RESULT_TEXT_BYTES 0
+#define GLM_RESULT_FINISH 1
+#define GLM_RESULT_PROMPT_TOKENS 2
+#define GLM_RESULT_COMPLETION_TOKENS 3
+#define GLM_RESULT_CACHED_TOKENS 4
+#define GLM_RESULT_COUNT 5
+
+typedef struct glm_model glm_model;
+typedef struct glm_engine glm_engine;
+
+/* Called from a native thread to tell JS there is something to read. It must only wake JS:
+ * never call back into libglm from inside it. */
+typedef void (*glm_wake_fn)(void);
+
+/* The message of the last failure on this thread, or "" when none. Owned by libglm. */
+GLM_API const char *glm_last_error(void);
+
+/* llama.cpp's own log lines go to stderr when verbose is 1, and are dropped otherwise. */
+GLM_API void glm_set_verbose(int32_t verbose);
+
+/* Starts loading a GGUF on a background thread and returns at once. `wake` (may be NULL) is
+ * called as progress moves and when loading ends; read glm_model_status and glm_model_progress.
+ * Returns NULL only when the path is NULL or memory runs out. Free with glm_model_free. */
+GLM_API glm_model *glm_model_open(const char *path, int32_t n_gpu_layers, glm_wake_fn wake);
+
+/* GLM_LOADING while loading, GLM_OK when ready, or the load's error status (and its message
+ * becomes this thread's glm_last_error). */
+GLM_API int32_t glm_model_status(glm_model *model);
+
+/* Load progress in [0, 1]. */
+GLM_API float glm_model_progress(glm_model *model);
+
+/* Waits for the load to end (aborting it if still running) and frees the model. The model
+ * must outlive every engine opened on it. NULL is a no-op. */
+GLM_API void glm_model_free(glm_model *model);
+
+/* Model info as one JSON object, written to buf with a NUL. Returns the JSON's byte length,
+ * or GLM_ERR_BUFFER-style: when buf is too small, returns -(length + 1). */
+GLM_API int32_t glm_model_info_json(glm_model *model, char *buf, int32_t buf_size);
+
+/* Tokenizes text_len bytes. parse_special = 1 turns special-token text into its token.
+ * Returns the token count, or -(count) when `tokens` is too small. */
+GLM_API int32_t glm_tokenize(glm_model *model, const char *text, int32_t text_len,
+                             int32_t parse_special, int32_t *tokens, int32_t max_tokens);
+
+/* Turns tokens back into UTF-8 text (special tokens rendered as text). Returns the byte count,
+ * or -(count) when buf is too small. */
+GLM_API int32_t glm_detokenize(glm_model *model, const int32_t *tokens, int32_t n_tokens,
+                               char *buf, int32_t buf_size);
+
+/* Creates a context of n_ctx tokens split over n_slots sequences and starts the inference
+ * thread. n_threads <= 0 picks the core count; n_batch <= 0 picks 512. `wake` (may be NULL) is
+ * called when requests have output to poll. Free with glm_engine_free. */
+GLM_API glm_engine *glm_engine_open(glm_model *model, int32_t n_ctx, int32_t n_threads,
+                                    int32_t n_slots, int32_t n_batch, glm_wake_fn wake);
+
+/* Stops the inference thread (cancelling running requests) and frees the context. */
+GLM_API void glm_engine_free(glm_engine *engine);
+
+/* Tokens one request may hold: n_ctx / n_slots. */
+GLM_API int32_t glm_engine_slot_context(glm_engine *engine);
+
+/* Queues a generation. The prompt is copied. temperature <= 0 means greedy; top_k <= 0,
+ * top_p >= 1, min_p <= 0, repeat_penalty == 1 and zero presence/frequency penalties disable
+ * those samplers. stop_tokens end generation like EOG tokens; ignore_eos = 1 generates through
+ * EOG tokens. Returns a request id > 0, or a status < 0 (GLM_ERR_CONTEXT when the prompt
+ * cannot fit in a slot). */
+GLM_API int32_t glm_engine_submit(glm_engine *engine, const int32_t *tokens, int32_t n_tokens,
+                                  int32_t max_tokens, float temperature, float top_p,
+                                  int32_t top_k, float min_p, float repeat_penalty,
+                                  float presence_penalty, float frequency_penalty, uint32_t seed,
+                                  const int32_t *stop_tokens, int32_t n_stop_tokens,
+                                  int32_t ignore_eos);
+
+/* Moves a request's new output into caller buffers: UTF-8 bytes into `text`, and for each
+ * generated token a (token id, byte count) pair into `pieces`. A character split across tokens
+ * is held back until whole, so a pair may count 0 bytes. `result` (GLM_RESULT_COUNT int32s)
+ * receives the bytes written, the finish reason and the token counts. Returns the number of
+ * pairs written (call again while it fills `pieces`); once the finish reason is not
+ * GLM_FINISH_NONE and everything is drained, the request is forgotten. */
+GLM_API int32_t glm_engine_poll(glm_engine *engine, int32_t request_id, uint8_t *text,
+                                int32_t text_size, int32_t *pieces, int32_t max_pieces,
+                                int32_t *result);
+
+/* Cancels a request: it leaves its slot at the next step and its id is forgotten. */
+GLM_API int32_t glm_engine_cancel(glm_engine *engine, int32_t request_id);
+
+/* Re-arms the wake callback; call it before draining, so output that lands during the drain
+ * wakes JS again. */
+GLM_API void glm_engine_wake_ack(glm_engine *engine);
+
+/* Slots as a JSON array: [{"id","busy","request","cached_tokens"}]. Same return convention as
+ * glm_model_info_json. */
+GLM_API int32_t glm_engine_slots_json(glm_engine *engine, char *buf, int32_t buf_size);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* GLM_H */

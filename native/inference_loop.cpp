@@ -1,0 +1,242 @@
+// The one inference thread: every step admits queued requests into free slots, puts each
+// generating slot's next token plus prefill chunks into one llama_decode batch, then samples.
+#include <algorithm>
+
+#include "internal.h"
+
+namespace {
+
+struct Emission {
+  std::shared_ptr<Request> request;
+  llama_token token;
+  std::string text;
+  int32_t finish;
+};
+
+size_t common_prefix(const std::vector<llama_token> &a, const std::vector<llama_token> &b) {
+  size_t n = 0;
+  const size_t limit = std::min(a.size(), b.size());
+  while (n < limit && a[n] == b[n]) ++n;
+  return n;
+}
+
+// A free slot, preferring the longest cached prefix, then the least recently used.
+Slot *choose_slot(glm_engine *e, const Request &request) {
+  Slot *best = nullptr;
+  size_t best_prefix = 0;
+  for (auto &slot : e->slots) {
+    if (slot.request != nullptr) continue;
+    const size_t prefix = common_prefix(slot.cache, request.prompt);
+    const bool better = best == nullptr || prefix > best_prefix ||
+                        (prefix == best_prefix && slot.last_used < best->last_used);
+    if (better) {
+      best = &slot;
+      best_prefix = prefix;
+    }
+  }
+  return best;
+}
+
+std::vector<llama_token> banned_tokens(const glm_engine *e, const Request &request) {
+  std::vector<llama_token> banned;
+  if (!request.ignore_eos) return banned;
+  const llama_vocab *vocab = e->model->vocab;
+  const int32_t n = llama_vocab_n_tokens(vocab);
+  for (llama_token t = 0; t < n; ++t) {
+    if (llama_vocab_is_eog(vocab, t)) banned.push_back(t);
+  }
+  return banned;
+}
+
+// Keeps the slot's cached prefix of the prompt and drops the rest of its KV cells.
+void start_request(glm_engine *e, Slot &slot, std::shared_ptr<Request> request) {
+  size_t keep = common_prefix(slot.cache, request->prompt);
+  if (keep == request->prompt.size()) --keep; // the last prompt token is decoded again for logits
+  llama_memory_t mem = llama_get_memory(e->ctx);
+  if (!llama_memory_seq_rm(mem, slot.seq, static_cast<llama_pos>(keep), -1)) {
+    llama_memory_seq_rm(mem, slot.seq, -1, -1);
+    keep = 0;
+  }
+  slot.cache.resize(keep);
+  slot.prompt_done = keep;
+  slot.next_token = -1;
+  slot.utf8_tail.clear();
+  slot.sampler = make_sampler(request->sampling, e->model->vocab, banned_tokens(e, *request));
+  request->n_cached = static_cast<int32_t>(keep);
+  slot.request = std::move(request);
+}
+
+void release_slot(glm_engine *e, Slot &slot) {
+  if (slot.sampler != nullptr) llama_sampler_free(slot.sampler);
+  slot.sampler = nullptr;
+  slot.request.reset();
+  slot.next_token = -1;
+  slot.last_used = e->step;
+}
+
+// Under the lock: frees slots of cancelled or finished requests and admits queued ones.
+void schedule(glm_engine *e) {
+  for (auto &slot : e->slots) {
+    if (slot.request == nullptr) continue;
+    if (slot.request->cancelled || slot.request->finish != GLM_FINISH_NONE) release_slot(e, slot);
+  }
+  while (!e->pending.empty()) {
+    Slot *slot = choose_slot(e, *e->pending.front());
+    if (slot == nullptr) break;
+    start_request(e, *slot, e->pending.front());
+    e->pending.pop_front();
+  }
+  for (size_t i = 0; i < e->slots.size(); ++i) {
+    const auto &slot = e->slots[i];
+    e->snapshot[i] = {slot.request != nullptr, slot.request ? slot.request->id : 0,
+                      static_cast<int32_t>(slot.cache.size())};
+  }
+}
+
+bool has_active_slot(const glm_engine *e) {
+  return std::any_of(e->slots.begin(), e->slots.end(),
+                     [](const Slot &s) { return s.request != nullptr; });
+}
+
+void batch_add(llama_batch &batch, llama_token token, llama_pos pos, llama_seq_id seq,
+               bool logits) {
+  const int32_t i = batch.n_tokens++;
+  batch.token[i] = token;
+  batch.pos[i] = pos;
+  batch.n_seq_id[i] = 1;
+  batch.seq_id[i][0] = seq;
+  batch.logits[i] = logits;
+}
+
+// Generating slots go first so that a long prefill never starves running streams.
+void build_batch(glm_engine *e) {
+  llama_batch &batch = e->batch;
+  batch.n_tokens = 0;
+  for (auto &slot : e->slots) {
+    slot.batch_index = -1;
+    if (slot.request == nullptr || slot.next_token < 0) continue;
+    slot.batch_index = batch.n_tokens;
+    batch_add(batch, slot.next_token, static_cast<llama_pos>(slot.cache.size()), slot.seq, true);
+    slot.cache.push_back(slot.next_token);
+    slot.next_token = -1;
+  }
+  for (auto &slot : e->slots) {
+    if (slot.request == nullptr || slot.batch_index >= 0) continue;
+    const auto &prompt = slot.request->prompt;
+    while (slot.prompt_done < prompt.size() && batch.n_tokens < e->n_batch) {
+      const bool last = slot.prompt_done + 1 == prompt.size();
+      if (last) slot.batch_index = batch.n_tokens;
+      batch_add(batch, prompt[slot.prompt_done], static_cast<llama_pos>(slot.cache.size()),
+                slot.seq, last);
+      slot.cache.push_back(prompt[slot.prompt_done]);
+      ++slot.prompt_done;
+    }
+  }
+}
+
+bool is_stop_token(const glm_engine *e, const Request &request, llama_token token) {
+  if (!request.ignore_eos && llama_vocab_is_eog(e->model->vocab, token)) return true;
+  const auto &stops = request.stop_tokens;
+  return std::find(stops.begin(), stops.end(), token) != stops.end();
+}
+
+std::string token_text(const glm_engine *e, llama_token token) {
+  char buf[256];
+  const int32_t n = llama_token_to_piece(e->model->vocab, token, buf, sizeof buf, 0, false);
+  if (n >= 0) return std::string(buf, n);
+  std::string big(static_cast<size_t>(-n), '\0');
+  const int32_t m = llama_token_to_piece(e->model->vocab, token, big.data(), -n, 0, false);
+  big.resize(std::max(m, 0));
+  return big;
+}
+
+// Samples one token for a slot whose logits are ready and decides whether it goes on.
+Emission sample_slot(glm_engine *e, Slot &slot) {
+  Request &request = *slot.request;
+  const llama_token token = llama_sampler_sample(slot.sampler, e->ctx, slot.batch_index);
+  const int32_t generated = request.n_generated + 1; // published under the lock in emit()
+  if (is_stop_token(e, request, token)) return {slot.request, token, "", GLM_FINISH_STOP};
+  slot.utf8_tail += token_text(e, token);
+  const size_t whole = utf8_complete_prefix(slot.utf8_tail);
+  Emission out{slot.request, token, slot.utf8_tail.substr(0, whole), GLM_FINISH_NONE};
+  slot.utf8_tail.erase(0, whole);
+  slot.next_token = token;
+  const bool no_room = static_cast<int32_t>(slot.cache.size()) + 1 > e->n_ctx_slot;
+  if (generated >= request.max_tokens || no_room) out.finish = GLM_FINISH_LENGTH;
+  return out;
+}
+
+void emit(glm_engine *e, std::vector<Emission> &emissions) {
+  if (emissions.empty()) return;
+  {
+    std::lock_guard<std::mutex> lock(e->mu);
+    for (auto &em : emissions) {
+      Request &r = *em.request;
+      ++r.n_generated;
+      if (em.finish != GLM_FINISH_STOP) {
+        r.text += em.text;
+        r.pieces.push_back(em.token);
+        r.pieces.push_back(static_cast<int32_t>(em.text.size()));
+      }
+      r.finish = em.finish;
+    }
+  }
+  engine_wake(e);
+}
+
+// A failed decode leaves the KV cells of its sequences unknown: clear them and fail their requests.
+void fail_batch(glm_engine *e) {
+  llama_memory_t mem = llama_get_memory(e->ctx);
+  std::lock_guard<std::mutex> lock(e->mu);
+  for (auto &slot : e->slots) {
+    if (slot.request == nullptr) continue;
+    llama_memory_seq_rm(mem, slot.seq, -1, -1);
+    slot.cache.clear();
+    slot.request->finish = GLM_FINISH_ERROR;
+  }
+}
+
+void run_step(glm_engine *e) {
+  build_batch(e);
+  if (e->batch.n_tokens == 0) return;
+  if (llama_decode(e->ctx, e->batch) != 0) {
+    fail_batch(e);
+    engine_wake(e);
+    return;
+  }
+  std::vector<Emission> emissions;
+  for (auto &slot : e->slots) {
+    if (slot.request == nullptr || slot.batch_index < 0) continue;
+    emissions.push_back(sample_slot(e, slot));
+  }
+  emit(e, emissions);
+}
+
+void cancel_everything(glm_engine *e) {
+  std::lock_guard<std::mutex> lock(e->mu);
+  for (auto &slot : e->slots) {
+    if (slot.request != nullptr) slot.request->finish = GLM_FINISH_CANCELLED;
+  }
+  for (auto &request : e->pending) request->finish = GLM_FINISH_CANCELLED;
+  e->pending.clear();
+}
+
+} // namespace
+
+void inference_loop(glm_engine *e) {
+  for (;;) {
+    {
+      std::unique_lock<std::mutex> lock(e->mu);
+      schedule(e);
+      if (e->stopping) break;
+      if (!has_active_slot(e)) {
+        e->cv.wait(lock, [e] { return e->stopping || !e->pending.empty(); });
+        continue;
+      }
+    }
+    ++e->step;
+    run_step(e);
+  }
+  cancel_everything(e);
+  engine_wake(e);
+}

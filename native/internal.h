@@ -1,0 +1,133 @@
+// Shared between the shim's translation units; never part of the ABI.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "glm.h"
+#include "llama.h"
+
+// --- errors (errors.cpp) ---
+int32_t glm_fail(int32_t status, const std::string &message);
+void glm_clear_error();
+// The first ERROR line llama.cpp logged on this thread since the reset, to say why.
+std::string glm_last_llama_log_error();
+void glm_reset_llama_log_error();
+void glm_install_log_handler();
+
+// Runs f, turning any C++ exception into a status so none crosses the ABI.
+template <class F> int32_t glm_guard(F &&f) {
+  try {
+    return f();
+  } catch (const std::exception &e) {
+    return glm_fail(GLM_ERR_INTERNAL, e.what());
+  } catch (...) {
+    return glm_fail(GLM_ERR_INTERNAL, "unknown native error");
+  }
+}
+
+// Copies s (with a NUL) into buf; returns its length, or -(length + 1) when buf is too small.
+int32_t glm_copy_out(const std::string &s, char *buf, int32_t buf_size);
+
+// --- text (text.cpp) ---
+std::string json_escape(const std::string &s);
+// Length of the longest prefix of s that ends on a UTF-8 character boundary.
+size_t utf8_complete_prefix(const std::string &s);
+
+// --- sampling (sampler.cpp) ---
+struct SamplingParams {
+  float temperature = 0.0f;
+  float top_p = 1.0f;
+  int32_t top_k = 0;
+  float min_p = 0.0f;
+  float repeat_penalty = 1.0f;
+  float presence_penalty = 0.0f;
+  float frequency_penalty = 0.0f;
+  uint32_t seed = LLAMA_DEFAULT_SEED;
+};
+// `banned` tokens get -inf logits (EOG tokens when ignore_eos is set).
+llama_sampler *make_sampler(const SamplingParams &p, const llama_vocab *vocab,
+                            const std::vector<llama_token> &banned);
+
+// --- model (model.cpp) ---
+struct glm_model {
+  std::string path;
+  int32_t n_gpu_layers = 0;
+  glm_wake_fn wake = nullptr;
+  std::thread loader;
+  std::atomic<int32_t> status{GLM_LOADING};
+  std::atomic<float> progress{0.0f};
+  std::atomic<bool> abort{false};
+  std::string error; // written by the loader before status is published
+  llama_model *model = nullptr;
+  const llama_vocab *vocab = nullptr;
+};
+
+// --- engine (engine.cpp, inference_loop.cpp) ---
+struct Request {
+  int32_t id = 0;
+  std::vector<llama_token> prompt;
+  SamplingParams sampling;
+  int32_t max_tokens = 0;
+  std::vector<llama_token> stop_tokens;
+  bool ignore_eos = false;
+  // Output, guarded by glm_engine::mu.
+  std::string text;
+  std::vector<int32_t> pieces; // (token, byte count) pairs
+  int32_t finish = GLM_FINISH_NONE;
+  int32_t n_generated = 0;
+  int32_t n_cached = 0;
+  bool cancelled = false;
+};
+
+// One sequence of the context; owned by the inference thread.
+struct Slot {
+  int32_t seq = 0;
+  std::vector<llama_token> cache; // tokens whose KV cells this sequence holds
+  std::shared_ptr<Request> request;
+  size_t prompt_done = 0;          // prompt tokens already in the cache
+  llama_token next_token = -1;     // sampled, not yet decoded
+  llama_sampler *sampler = nullptr;
+  std::string utf8_tail;           // bytes of an unfinished character
+  int32_t batch_index = -1;        // where this slot's logits are in the current batch
+  uint64_t last_used = 0;
+};
+
+struct SlotSnapshot {
+  bool busy = false;
+  int32_t request_id = 0;
+  int32_t cached_tokens = 0;
+};
+
+struct glm_engine {
+  glm_model *model = nullptr;
+  llama_context *ctx = nullptr;
+  llama_batch batch{};
+  int32_t n_batch = 512;
+  int32_t n_ctx_slot = 0;
+  glm_wake_fn wake = nullptr;
+  std::atomic<bool> wake_pending{false};
+
+  std::mutex mu;
+  std::condition_variable cv;
+  bool stopping = false;
+  int32_t next_id = 1;
+  std::deque<std::shared_ptr<Request>> pending;
+  std::unordered_map<int32_t, std::shared_ptr<Request>> requests;
+  std::vector<SlotSnapshot> snapshot; // what glm_engine_slots_json reports
+
+  std::vector<Slot> slots; // inference thread only
+  uint64_t step = 0;
+  std::thread worker;
+};
+
+void inference_loop(glm_engine *engine);
+void engine_wake(glm_engine *engine);

@@ -1,0 +1,221 @@
+// Loading a GGUF on a background thread, and what can be asked of a loaded model.
+#include <cstdio>
+#include <cstring>
+#include <sys/stat.h>
+
+#include "internal.h"
+
+namespace {
+
+// Checks what llama.cpp would otherwise report vaguely: existence, type and the GGUF magic.
+int32_t precheck_file(const std::string &path, std::string &error) {
+  struct stat st {};
+  if (stat(path.c_str(), &st) != 0) {
+    error = "model file not found: " + path;
+    return GLM_ERR_NOT_FOUND;
+  }
+  if (!S_ISREG(st.st_mode)) {
+    error = "model path is not a regular file: " + path;
+    return GLM_ERR_BAD_MODEL;
+  }
+  FILE *f = std::fopen(path.c_str(), "rb");
+  if (f == nullptr) {
+    error = "cannot read model file: " + path;
+    return GLM_ERR_NOT_FOUND;
+  }
+  char magic[4] = {0, 0, 0, 0};
+  const size_t got = std::fread(magic, 1, 4, f);
+  std::fclose(f);
+  if (got < 4 || std::memcmp(magic, "GGUF", 4) != 0) {
+    error = "not a GGUF file (bad magic): " + path;
+    return GLM_ERR_BAD_MODEL;
+  }
+  return GLM_OK;
+}
+
+bool on_progress(float progress, void *user) {
+  auto *m = static_cast<glm_model *>(user);
+  const float before = m->progress.exchange(progress);
+  if (m->wake != nullptr && progress - before >= 0.01f) m->wake();
+  return !m->abort.load();
+}
+
+void load(glm_model *m) {
+  std::string error;
+  int32_t status = precheck_file(m->path, error);
+  if (status == GLM_OK) {
+    auto params = llama_model_default_params();
+    params.n_gpu_layers = m->n_gpu_layers;
+    params.progress_callback = on_progress;
+    params.progress_callback_user_data = m;
+    glm_reset_llama_log_error();
+    try {
+      m->model = llama_model_load_from_file(m->path.c_str(), params);
+    } catch (const std::exception &e) {
+      m->model = nullptr;
+      error = e.what();
+    }
+    if (m->model == nullptr) {
+      const std::string why = glm_last_llama_log_error();
+      error = "cannot load model " + m->path + ": " +
+              (m->abort.load() ? "aborted" : why.empty() ? error : why);
+      status = GLM_ERR_BAD_MODEL;
+    } else {
+      m->vocab = llama_model_get_vocab(m->model);
+      m->progress.store(1.0f);
+    }
+  }
+  m->error = error;
+  m->status.store(status);
+  if (m->wake != nullptr) m->wake();
+}
+
+std::string meta_string(const llama_model *model, const char *key) {
+  char buf[512];
+  const int32_t n = llama_model_meta_val_str(model, key, buf, sizeof buf);
+  return n < 0 ? std::string() : std::string(buf, std::min<size_t>(n, sizeof buf - 1));
+}
+
+const char *vocab_type_name(enum llama_vocab_type type) {
+  switch (type) {
+  case LLAMA_VOCAB_TYPE_SPM: return "spm";
+  case LLAMA_VOCAB_TYPE_BPE: return "bpe";
+  case LLAMA_VOCAB_TYPE_WPM: return "wpm";
+  case LLAMA_VOCAB_TYPE_UGM: return "ugm";
+  case LLAMA_VOCAB_TYPE_RWKV: return "rwkv";
+  default: return "none";
+  }
+}
+
+bool is_bulk_metadata(const std::string &key) {
+  return key.rfind("tokenizer.ggml.", 0) == 0 && key != "tokenizer.ggml.model" &&
+         key != "tokenizer.ggml.pre";
+}
+
+std::string metadata_json(const llama_model *model) {
+  std::string out = "{";
+  std::vector<char> key(256), value(4096);
+  const int32_t count = llama_model_meta_count(model);
+  bool first = true;
+  for (int32_t i = 0; i < count; ++i) {
+    const int32_t nk = llama_model_meta_key_by_index(model, i, key.data(), key.size());
+    if (nk < 0) continue;
+    const std::string k(key.data());
+    if (is_bulk_metadata(k) || k == "tokenizer.chat_template") continue;
+    const int32_t nv = llama_model_meta_val_str_by_index(model, i, value.data(), value.size());
+    if (nv < 0) continue;
+    out += (first ? "" : ",") + json_escape(k) + ":" + json_escape(value.data());
+    first = false;
+  }
+  return out + "}";
+}
+
+std::string tokens_json(const llama_vocab *vocab) {
+  std::string eog = "[", special = "{";
+  const int32_t n = llama_vocab_n_tokens(vocab);
+  for (llama_token t = 0; t < n; ++t) {
+    if (llama_vocab_is_eog(vocab, t)) eog += (eog.size() > 1 ? "," : "") + std::to_string(t);
+    const auto attr = llama_vocab_get_attr(vocab, t);
+    if ((attr & (LLAMA_TOKEN_ATTR_CONTROL | LLAMA_TOKEN_ATTR_USER_DEFINED)) == 0) continue;
+    special += (special.size() > 1 ? "," : "") + json_escape(llama_vocab_get_text(vocab, t)) +
+               ":" + std::to_string(t);
+  }
+  return "\"eogTokens\":" + eog + "],\"specialTokens\":" + special + "}";
+}
+
+std::string info_json(const glm_model *m) {
+  const char *tmpl = llama_model_chat_template(m->model, nullptr);
+  std::string out = "{";
+  out += "\"arch\":" + json_escape(meta_string(m->model, "general.architecture"));
+  out += ",\"name\":" + json_escape(meta_string(m->model, "general.name"));
+  out += ",\"tokenizerModel\":" + json_escape(meta_string(m->model, "tokenizer.ggml.model"));
+  out += ",\"vocabType\":" + json_escape(vocab_type_name(llama_vocab_type(m->vocab)));
+  out += ",\"nVocab\":" + std::to_string(llama_vocab_n_tokens(m->vocab));
+  out += ",\"nCtxTrain\":" + std::to_string(llama_model_n_ctx_train(m->model));
+  out += ",\"chatTemplate\":" + (tmpl ? json_escape(tmpl) : std::string("null"));
+  out += ",\"bos\":" + std::to_string(llama_vocab_bos(m->vocab));
+  out += ",\"eos\":" + std::to_string(llama_vocab_eos(m->vocab));
+  out += "," + tokens_json(m->vocab);
+  out += ",\"metadata\":" + metadata_json(m->model);
+  return out + "}";
+}
+
+int32_t require_ready(glm_model *m) {
+  if (m == nullptr) return glm_fail(GLM_ERR_INVALID, "model is NULL");
+  if (m->status.load() != GLM_OK) return glm_fail(GLM_ERR_INVALID, "model is not loaded");
+  return GLM_OK;
+}
+
+} // namespace
+
+extern "C" {
+
+GLM_API glm_model *glm_model_open(const char *path, int32_t n_gpu_layers, glm_wake_fn wake) {
+  if (path == nullptr) {
+    glm_fail(GLM_ERR_INVALID, "model path is NULL");
+    return nullptr;
+  }
+  try {
+    glm_install_log_handler();
+    auto *m = new glm_model();
+    m->path = path;
+    m->n_gpu_layers = n_gpu_layers;
+    m->wake = wake;
+    m->loader = std::thread(load, m);
+    return m;
+  } catch (const std::exception &e) {
+    glm_fail(GLM_ERR_INTERNAL, e.what());
+    return nullptr;
+  }
+}
+
+GLM_API int32_t glm_model_status(glm_model *m) {
+  if (m == nullptr) return glm_fail(GLM_ERR_INVALID, "model is NULL");
+  const int32_t status = m->status.load();
+  if (status < 0) glm_fail(status, m->error);
+  return status;
+}
+
+GLM_API float glm_model_progress(glm_model *m) { return m ? m->progress.load() : 0.0f; }
+
+GLM_API void glm_model_free(glm_model *m) {
+  if (m == nullptr) return;
+  m->abort.store(true);
+  if (m->loader.joinable()) m->loader.join();
+  if (m->model != nullptr) llama_model_free(m->model);
+  delete m;
+}
+
+GLM_API int32_t glm_model_info_json(glm_model *m, char *buf, int32_t buf_size) {
+  return glm_guard([&] {
+    const int32_t ready = require_ready(m);
+    return ready != GLM_OK ? ready : glm_copy_out(info_json(m), buf, buf_size);
+  });
+}
+
+GLM_API int32_t glm_tokenize(glm_model *m, const char *text, int32_t text_len,
+                             int32_t parse_special, int32_t *tokens, int32_t max_tokens) {
+  return glm_guard([&] {
+    const int32_t ready = require_ready(m);
+    if (ready != GLM_OK) return ready;
+    if (text == nullptr || text_len < 0) return glm_fail(GLM_ERR_INVALID, "text is NULL");
+    return llama_tokenize(m->vocab, text, text_len, tokens, max_tokens, false, parse_special != 0);
+  });
+}
+
+GLM_API int32_t glm_detokenize(glm_model *m, const int32_t *tokens, int32_t n_tokens, char *buf,
+                               int32_t buf_size) {
+  return glm_guard([&] {
+    const int32_t ready = require_ready(m);
+    if (ready != GLM_OK) return ready;
+    if (tokens == nullptr && n_tokens > 0) return glm_fail(GLM_ERR_INVALID, "tokens is NULL");
+    const int32_t n_vocab = llama_vocab_n_tokens(m->vocab);
+    for (int32_t i = 0; i < n_tokens; ++i) {
+      if (tokens[i] < 0 || tokens[i] >= n_vocab) {
+        return glm_fail(GLM_ERR_INVALID, "token id out of range: " + std::to_string(tokens[i]));
+      }
+    }
+    return llama_detokenize(m->vocab, tokens, n_tokens, buf, buf_size, false, true);
+  });
+}
+}

@@ -1,0 +1,54 @@
+/** OpenAI chat message, after validation; content parts are already joined to text. */
+export interface ChatMessage {
+  role: "system" | "user" | "assistant" | "tool";
+  content: string | null;
+  name?: string;
+  tool_calls?: ToolCall[];
+  tool_call_id?: string;
+}
+
+export interface ToolCall {
+  id: string;
+  type: "function";
+  function: { name: string; arguments: string };
+}
+
+export interface ToolDefinition {
+  type: "function";
+  function: { name: string; description?: string; parameters?: Record<string, unknown> };
+}
+
+/** A prompt is text interleaved with special tokens, so user text can never smuggle one in. */
+export type PromptPart = { special: string } | { text: string };
+
+export type ChatFamily = "glm4" | "chatglm3" | "glm45" | "jinja";
+
+/** What a streamed reply turns into, in order. */
+export type ReplyEvent =
+  | { kind: "content"; text: string }
+  | { kind: "reasoning"; text: string }
+  | { kind: "tool_call_start"; index: number; id: string; name: string }
+  | { kind: "tool_call_arguments"; index: number; text: string };
+
+/** Incremental parser for one reply: feed model text, get events; `end()` flushes. */
+export interface ReplyParser {
+  push(text: string): ReplyEvent[];
+  end(): ReplyEvent[];
+  /** True once any tool call was emitted (finish_reason "tool_calls"). */
+  readonly sawToolCall: boolean;
+}
+
+export interface RenderOptions {
+  tools?: ToolDefinition[];
+  /** Include `<think>` reasoning as reasoning events (GLM-4.5). */
+  reasoning?: boolean;
+}
+
+/** One model family's prompt format and reply parsing. */
+export interface ChatFormat {
+  family: ChatFamily;
+  render(messages: ChatMessage[], options: RenderOptions): PromptPart[];
+  /** Special token texts that end a reply, besides the model's EOG tokens. */
+  stopTokens: string[];
+  createReplyParser(options: RenderOptions): ReplyParser;
+}

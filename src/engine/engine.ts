@@ -1,0 +1,323 @@
+import { availableParallelism } from "node:os";
+import { EngineError, errorFromStatus } from "./errors.ts";
+import { loadNativeLibrary } from "./load-library.ts";
+import {
+  Finish,
+  type NativeHandle,
+  type NativeLibrary,
+  Result,
+  Status,
+  type WakeCallback,
+} from "./native-library.ts";
+import { RequestStream } from "./request-stream.ts";
+import type {
+  EngineOptions,
+  FinishReason,
+  GenerationEvent,
+  GenerationParams,
+  ModelInfo,
+  SlotState,
+} from "./types.ts";
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+/** A safety net in case a native wake is lost; wakes normally arrive at once. */
+const FALLBACK_POLL_MS = 50;
+const DEFAULT_SEED = 0xffffffff;
+
+const finishReasons: Record<number, FinishReason> = {
+  [Finish.stop]: "stop",
+  [Finish.length]: "length",
+};
+
+/** A loaded model with its inference thread: the only way the rest of the code reaches native. */
+export class Engine {
+  private readonly active = new Map<number, RequestStream>();
+  private readonly textBuffer = new Uint8Array(1 << 16);
+  private readonly pieceBuffer = new Int32Array(2 * 1024);
+  private readonly resultBuffer = new Int32Array(Result.count);
+  private fallbackTimer: ReturnType<typeof setInterval> | undefined;
+  private closed = false;
+
+  private constructor(
+    private readonly lib: NativeLibrary,
+    private readonly model: NativeHandle,
+    private readonly modelWake: WakeCallback,
+    private readonly handle: NativeHandle,
+    private readonly engineWake: WakeCallback,
+    readonly info: ModelInfo,
+  ) {}
+
+  /** Loads a GGUF off the JS thread, reporting progress in [0, 1], and starts the engine. */
+  static async open(
+    path: string,
+    options: EngineOptions = {},
+    onProgress?: (progress: number) => void,
+  ): Promise<Engine> {
+    const lib = await loadNativeLibrary();
+    const { model, wake } = await loadModel(lib, path, options.gpuLayers ?? -1, onProgress);
+    const slots = options.slots ?? 1;
+    const ctxSize = options.ctxSize ?? 4096;
+    let engine: Engine | undefined;
+    const engineWake = lib.createWakeCallback(() => engine?.drain());
+    const handle = lib.engineOpen(
+      model,
+      ctxSize,
+      options.threads ?? availableParallelism(),
+      slots,
+      options.batchSize ?? 512,
+      engineWake,
+    );
+    if (!handle) {
+      const error = new EngineError("internal", lib.lastError());
+      engineWake.close();
+      lib.modelFree(model);
+      wake.close();
+      throw error;
+    }
+    const info = readInfo(lib, model, lib.engineSlotContext(handle), slots);
+    engine = new Engine(lib, model, wake, handle, engineWake, info);
+    return engine;
+  }
+
+  /** Text to token ids; parseSpecial turns special-token text like `<|user|>` into its id. */
+  tokenize(text: string, parseSpecial = false): number[] {
+    this.assertOpen();
+    if (text.length === 0) return [];
+    const bytes = encoder.encode(text);
+    let out = new Int32Array(bytes.length + 8);
+    let n = this.lib.tokenize(this.model, bytes, parseSpecial, out);
+    if (-n > out.length) {
+      out = new Int32Array(-n);
+      n = this.lib.tokenize(this.model, bytes, parseSpecial, out);
+    }
+    if (n < 0) throw new EngineError("invalid_request", "cannot tokenize text");
+    return Array.from(out.subarray(0, n));
+  }
+
+  /** Token ids to text, special tokens included. */
+  detokenize(tokens: readonly number[]): string {
+    this.assertOpen();
+    if (tokens.length === 0) return "";
+    const ids = Int32Array.from(tokens);
+    let out = new Uint8Array(tokens.length * 8 + 16);
+    let n = this.lib.detokenize(this.model, ids, out);
+    if (-n > out.length) {
+      out = new Uint8Array(-n);
+      n = this.lib.detokenize(this.model, ids, out);
+    }
+    if (n < 0) throw errorFromStatus(Status.invalid, this.lib.lastError());
+    return decoder.decode(out.subarray(0, n));
+  }
+
+  /**
+   * Streams generated pieces, then one `done` event. Aborting the signal, or leaving the
+   * loop early, cancels the request natively and frees its slot at the next step.
+   */
+  async *generate(
+    tokens: readonly number[],
+    params: GenerationParams,
+    signal?: AbortSignal,
+  ): AsyncGenerator<GenerationEvent> {
+    this.assertOpen();
+    signal?.throwIfAborted();
+    const id = this.submit(tokens, params);
+    const stream = new RequestStream();
+    this.active.set(id, stream);
+    this.startFallbackPoll();
+    const onAbort = () => this.cancel(id, stream, signal?.reason);
+    signal?.addEventListener("abort", onAbort, { once: true });
+    try {
+      yield* stream.read();
+    } finally {
+      signal?.removeEventListener("abort", onAbort);
+      if (!stream.finished) this.cancel(id, stream);
+    }
+  }
+
+  /** The engine's slots: which are busy and how many tokens each keeps cached. */
+  slots(): SlotState[] {
+    this.assertOpen();
+    const raw = readJson(this.lib, (buf) => this.lib.engineSlotsJson(this.handle, buf)) as Array<{
+      id: number;
+      busy: boolean;
+      request: number;
+      cached_tokens: number;
+    }>;
+    return raw.map((s) => ({
+      id: s.id,
+      busy: s.busy,
+      requestId: s.request,
+      cachedTokens: s.cached_tokens,
+    }));
+  }
+
+  /** Stops the inference thread, ends running requests and frees the model. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.stopFallbackPoll();
+    this.lib.engineFree(this.handle);
+    for (const stream of this.active.values()) {
+      stream.fail(new EngineError("closed", "engine closed"));
+    }
+    this.active.clear();
+    this.lib.modelFree(this.model);
+    this.engineWake.close();
+    this.modelWake.close();
+  }
+
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  private submit(tokens: readonly number[], params: GenerationParams): number {
+    const id = this.lib.engineSubmit(this.handle, Int32Array.from(tokens), {
+      maxTokens: params.maxTokens,
+      temperature: params.temperature ?? 0,
+      topP: params.topP ?? 1,
+      topK: params.topK ?? 0,
+      minP: params.minP ?? 0,
+      repeatPenalty: params.repeatPenalty ?? 1,
+      presencePenalty: params.presencePenalty ?? 0,
+      frequencyPenalty: params.frequencyPenalty ?? 0,
+      seed: params.seed === undefined ? DEFAULT_SEED : params.seed >>> 0,
+      stopTokens: Int32Array.from(params.stopTokens ?? []),
+      ignoreEos: params.ignoreEos ?? false,
+    });
+    if (id < 0) throw errorFromStatus(id, this.lib.lastError());
+    return id;
+  }
+
+  private cancel(id: number, stream: RequestStream, reason?: unknown): void {
+    if (!this.active.delete(id)) return;
+    if (!this.closed) this.lib.engineCancel(this.handle, id);
+    stream.fail(reason instanceof Error ? reason : new EngineError("closed", "request cancelled"));
+    if (this.active.size === 0) this.stopFallbackPoll();
+  }
+
+  /** Moves every active request's new output into its stream; runs on each native wake. */
+  private drain(): void {
+    if (this.closed) return;
+    this.lib.engineWakeAck(this.handle);
+    for (const [id, stream] of this.active) this.drainRequest(id, stream);
+    if (this.active.size === 0) this.stopFallbackPoll();
+  }
+
+  private drainRequest(id: number, stream: RequestStream): void {
+    const result = this.resultBuffer;
+    for (;;) {
+      const n = this.lib.enginePoll(this.handle, id, this.textBuffer, this.pieceBuffer, result);
+      if (n < 0) {
+        this.active.delete(id);
+        stream.fail(errorFromStatus(n, this.lib.lastError()));
+        return;
+      }
+      this.pushPieces(stream, n);
+      const finish = result[Result.finish] ?? Finish.none;
+      if (finish !== Finish.none) {
+        this.finishRequest(id, stream, finish);
+        return;
+      }
+      if (n < this.pieceBuffer.length / 2) return;
+    }
+  }
+
+  private pushPieces(stream: RequestStream, count: number): void {
+    let offset = 0;
+    for (let i = 0; i < count; i++) {
+      const tokenId = this.pieceBuffer[2 * i] ?? 0;
+      const length = this.pieceBuffer[2 * i + 1] ?? 0;
+      const text = length > 0 ? decoder.decode(this.textBuffer.subarray(offset, offset + length)) : "";
+      offset += length;
+      stream.push({ kind: "piece", text, tokenId });
+    }
+  }
+
+  private finishRequest(id: number, stream: RequestStream, finish: number): void {
+    this.active.delete(id);
+    const reason = finishReasons[finish];
+    if (!reason) {
+      stream.fail(new EngineError("internal", "generation failed in the native engine"));
+      return;
+    }
+    const result = this.resultBuffer;
+    stream.push({
+      kind: "done",
+      finishReason: reason,
+      promptTokens: result[Result.promptTokens] ?? 0,
+      completionTokens: result[Result.completionTokens] ?? 0,
+      cachedTokens: result[Result.cachedTokens] ?? 0,
+    });
+  }
+
+  private startFallbackPoll(): void {
+    this.fallbackTimer ??= setInterval(() => this.drain(), FALLBACK_POLL_MS);
+  }
+
+  private stopFallbackPoll(): void {
+    clearInterval(this.fallbackTimer);
+    this.fallbackTimer = undefined;
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new EngineError("closed", "engine is closed");
+  }
+}
+
+/** Waits for the native loader thread, waking on its callback and on a timer as a safety net. */
+function loadModel(
+  lib: NativeLibrary,
+  path: string,
+  gpuLayers: number,
+  onProgress?: (progress: number) => void,
+): Promise<{ model: NativeHandle; wake: WakeCallback }> {
+  return new Promise((resolve, reject) => {
+    let model: NativeHandle | null = null;
+    let settled = false;
+    const check = () => {
+      if (!model || settled) return;
+      const status = lib.modelStatus(model);
+      onProgress?.(lib.modelProgress(model));
+      if (status === Status.loading) return;
+      settled = true;
+      clearInterval(timer);
+      if (status === Status.ok) {
+        resolve({ model, wake });
+        return;
+      }
+      const error = errorFromStatus(status, lib.lastError());
+      lib.modelFree(model);
+      queueMicrotask(() => wake.close());
+      reject(error);
+    };
+    const wake = lib.createWakeCallback(check);
+    const timer = setInterval(check, FALLBACK_POLL_MS);
+    model = lib.modelOpen(path, gpuLayers, wake);
+    if (!model) {
+      settled = true;
+      clearInterval(timer);
+      wake.close();
+      reject(new EngineError("internal", lib.lastError()));
+    }
+  });
+}
+
+function readJson(lib: NativeLibrary, call: (buf: Uint8Array) => number): unknown {
+  let buf = new Uint8Array(1 << 16);
+  let n = call(buf);
+  if (-n > buf.length) {
+    buf = new Uint8Array(-n);
+    n = call(buf);
+  }
+  if (n < 0) throw errorFromStatus(n, lib.lastError());
+  return JSON.parse(decoder.decode(buf.subarray(0, n)));
+}
+
+function readInfo(lib: NativeLibrary, model: NativeHandle, nCtxSlot: number, nSlots: number) {
+  const raw = readJson(lib, (buf) => lib.modelInfoJson(model, buf)) as Omit<
+    ModelInfo,
+    "nCtxSlot" | "nSlots"
+  >;
+  return { ...raw, nCtxSlot, nSlots } satisfies ModelInfo;
+}

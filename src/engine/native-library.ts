@@ -1,0 +1,86 @@
+/** An opaque native handle (glm_model* or glm_engine*); only the FFI module looks inside. */
+export type NativeHandle = { readonly __native: unique symbol };
+
+/** A thread-safe callback native code may call to wake the JS event loop. */
+export interface WakeCallback {
+  readonly pointer: unknown;
+  close(): void;
+}
+
+/** libglm's C ABI (native/glm.h) as a runtime's FFI exposes it; buffers are caller-owned. */
+export interface NativeLibrary {
+  lastError(): string;
+  setVerbose(on: boolean): void;
+  createWakeCallback(onWake: () => void): WakeCallback;
+
+  modelOpen(path: string, gpuLayers: number, wake: WakeCallback): NativeHandle | null;
+  modelStatus(model: NativeHandle): number;
+  modelProgress(model: NativeHandle): number;
+  modelFree(model: NativeHandle): void;
+  modelInfoJson(model: NativeHandle, buf: Uint8Array): number;
+  tokenize(model: NativeHandle, text: Uint8Array, parseSpecial: boolean, out: Int32Array): number;
+  detokenize(model: NativeHandle, tokens: Int32Array, out: Uint8Array): number;
+
+  engineOpen(
+    model: NativeHandle,
+    nCtx: number,
+    nThreads: number,
+    nSlots: number,
+    nBatch: number,
+    wake: WakeCallback,
+  ): NativeHandle | null;
+  engineFree(engine: NativeHandle): void;
+  engineSlotContext(engine: NativeHandle): number;
+  engineSubmit(engine: NativeHandle, tokens: Int32Array, s: NativeSubmit): number;
+  enginePoll(
+    engine: NativeHandle,
+    id: number,
+    text: Uint8Array,
+    pieces: Int32Array,
+    result: Int32Array,
+  ): number;
+  engineCancel(engine: NativeHandle, id: number): number;
+  engineWakeAck(engine: NativeHandle): void;
+  engineSlotsJson(engine: NativeHandle, buf: Uint8Array): number;
+}
+
+/** glm_engine_submit's scalar arguments, defaults already applied. */
+export interface NativeSubmit {
+  maxTokens: number;
+  temperature: number;
+  topP: number;
+  topK: number;
+  minP: number;
+  repeatPenalty: number;
+  presencePenalty: number;
+  frequencyPenalty: number;
+  seed: number;
+  stopTokens: Int32Array;
+  ignoreEos: boolean;
+}
+
+/** Status codes from native/glm.h. */
+export const Status = {
+  ok: 0,
+  loading: 1,
+  invalid: -1,
+  notFound: -2,
+  badModel: -3,
+  context: -4,
+  buffer: -5,
+  internal: -6,
+  closed: -7,
+} as const;
+
+/** Finish reasons from native/glm.h. */
+export const Finish = { none: 0, stop: 1, length: 2, cancelled: 3, error: 4 } as const;
+
+/** Indices into glm_engine_poll's result array. */
+export const Result = {
+  textBytes: 0,
+  finish: 1,
+  promptTokens: 2,
+  completionTokens: 3,
+  cachedTokens: 4,
+  count: 5,
+} as const;

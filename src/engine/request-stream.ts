@@ -1,0 +1,47 @@
+import type { GenerationEvent } from "./types.ts";
+
+/** Events of one request, pushed by the engine's drain and pulled by an async iterator. */
+export class RequestStream {
+  private readonly events: GenerationEvent[] = [];
+  private failure: Error | undefined;
+  private ended = false;
+  private notify: (() => void) | undefined;
+
+  push(event: GenerationEvent): void {
+    this.events.push(event);
+    if (event.kind === "done") this.ended = true;
+    this.wakeReader();
+  }
+
+  fail(error: Error): void {
+    this.failure = error;
+    this.ended = true;
+    this.wakeReader();
+  }
+
+  get finished(): boolean {
+    return this.ended;
+  }
+
+  async *read(): AsyncGenerator<GenerationEvent> {
+    for (;;) {
+      const event = this.events.shift();
+      if (event) {
+        yield event;
+        if (event.kind === "done") return;
+        continue;
+      }
+      if (this.failure) throw this.failure;
+      if (this.ended) return;
+      await new Promise<void>((resolve) => {
+        this.notify = resolve;
+      });
+    }
+  }
+
+  private wakeReader(): void {
+    const notify = this.notify;
+    this.notify = undefined;
+    notify?.();
+  }
+}

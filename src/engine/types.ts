@@ -1,0 +1,84 @@
+/** Options for opening a model; every field has a sensible default. */
+export interface EngineOptions {
+  /** Total KV context, split evenly across slots. */
+  ctxSize?: number;
+  threads?: number;
+  gpuLayers?: number;
+  /** Concurrent sequences decoded together in one batch. */
+  slots?: number;
+  /** Max tokens per llama_decode call (prefill chunk size). */
+  batchSize?: number;
+}
+
+export type VocabType = "spm" | "bpe" | "wpm" | "ugm" | "rwkv" | "plamo2" | "none";
+
+/** What the engine knows about a loaded model, read from its GGUF metadata. */
+export interface ModelInfo {
+  /** `general.architecture`, e.g. "chatglm", "glm4", "glm4moe". */
+  arch: string;
+  /** `general.name`, or "" when absent. */
+  name: string;
+  /** `tokenizer.ggml.model`, e.g. "gpt2" or "llama". */
+  tokenizerModel: string;
+  vocabType: VocabType;
+  nVocab: number;
+  nCtxTrain: number;
+  /** Context available to one request (ctxSize / slots). */
+  nCtxSlot: number;
+  nSlots: number;
+  chatTemplate: string | null;
+  bos: number;
+  eos: number;
+  /** Every end-of-generation token id. */
+  eogTokens: number[];
+  /** Control and user-defined tokens by text, e.g. {"<|user|>": 151336}. */
+  specialTokens: Record<string, number>;
+  /** All string-valued GGUF metadata except the tokenizer arrays. */
+  metadata: Record<string, string>;
+}
+
+export interface GenerationParams {
+  /** New tokens to generate at most. */
+  maxTokens: number;
+  /** 0 means greedy. */
+  temperature?: number;
+  topP?: number;
+  topK?: number;
+  minP?: number;
+  repeatPenalty?: number;
+  presencePenalty?: number;
+  frequencyPenalty?: number;
+  seed?: number;
+  /** Token ids that end generation (not emitted), in addition to the model's EOG tokens. */
+  stopTokens?: number[];
+  /** Keep generating through EOG tokens. */
+  ignoreEos?: boolean;
+}
+
+export type FinishReason = "stop" | "length";
+
+/** One generated token; `text` may be "" while a multi-byte character is incomplete. */
+export interface GenerationPiece {
+  kind: "piece";
+  text: string;
+  tokenId: number;
+}
+
+export interface GenerationDone {
+  kind: "done";
+  finishReason: FinishReason;
+  promptTokens: number;
+  completionTokens: number;
+  /** Prompt tokens reused from the slot's KV cache. */
+  cachedTokens: number;
+}
+
+export type GenerationEvent = GenerationPiece | GenerationDone;
+
+export interface SlotState {
+  id: number;
+  busy: boolean;
+  requestId: number;
+  /** Tokens held in this slot's KV cache. */
+  cachedTokens: number;
+}
