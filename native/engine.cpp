@@ -5,7 +5,28 @@
 #include "internal.h"
 
 void engine_wake(glm_engine *e) {
-  if (e->wake != nullptr && !e->wake_pending.exchange(true)) e->wake();
+  if (e->wake == nullptr || e->wake_pending.exchange(true)) return;
+  {
+    std::lock_guard<std::mutex> lock(e->wake_mu);
+    e->wake_requested = true;
+  }
+  e->wake_cv.notify_one();
+}
+
+void waker_loop(glm_engine *e) {
+  std::unique_lock<std::mutex> lock(e->wake_mu);
+  for (;;) {
+    e->wake_cv.wait(lock, [e] { return e->wake_requested || e->waker_stop; });
+    if (e->wake_requested) {
+      e->wake_requested = false;
+      lock.unlock();
+      e->wake();
+      lock.lock();
+      continue;
+    }
+    break;
+  }
+  e->stopped.store(true);
 }
 
 namespace {
@@ -97,6 +118,7 @@ GLM_API glm_engine *glm_engine_open(glm_model *model, int32_t n_ctx, int32_t n_t
     e->batch = llama_batch_init(std::max(e->n_batch, n_slots), 0, 1);
     init_slots(e, n_slots);
     e->worker = std::thread(inference_loop, e);
+    e->waker = std::thread(waker_loop, e);
     return e;
   } catch (const std::exception &ex) {
     glm_fail(GLM_ERR_INTERNAL, ex.what());
@@ -106,14 +128,21 @@ GLM_API glm_engine *glm_engine_open(glm_model *model, int32_t n_ctx, int32_t n_t
   }
 }
 
-GLM_API void glm_engine_free(glm_engine *e) {
-  if (e == nullptr) return;
+GLM_API int32_t glm_engine_stop(glm_engine *e) {
+  if (e == nullptr) return GLM_OK;
   {
     std::lock_guard<std::mutex> lock(e->mu);
     e->stopping = true;
   }
   e->cv.notify_all();
+  return e->stopped.load() ? GLM_OK : GLM_LOADING;
+}
+
+GLM_API void glm_engine_free(glm_engine *e) {
+  if (e == nullptr) return;
+  glm_engine_stop(e);
   if (e->worker.joinable()) e->worker.join();
+  if (e->waker.joinable()) e->waker.join();
   for (auto &slot : e->slots) {
     if (slot.sampler != nullptr) llama_sampler_free(slot.sampler);
   }

@@ -57,7 +57,7 @@ GLM_API const char *glm_last_error(void);
 GLM_API void glm_set_verbose(int32_t verbose);
 
 /* Starts loading a GGUF on a background thread and returns at once. `wake` (may be NULL) is
- * called as progress moves and when loading ends; read glm_model_status and glm_model_progress.
+ * called as progress moves; poll glm_model_status for the end, and free only after it.
  * Returns NULL only when the path is NULL or memory runs out. Free with glm_model_free. */
 GLM_API glm_model *glm_model_open(const char *path, int32_t n_gpu_layers, glm_wake_fn wake);
 
@@ -92,7 +92,12 @@ GLM_API int32_t glm_detokenize(glm_model *model, const int32_t *tokens, int32_t 
 GLM_API glm_engine *glm_engine_open(glm_model *model, int32_t n_ctx, int32_t n_threads,
                                     int32_t n_slots, int32_t n_batch, glm_wake_fn wake);
 
-/* Stops the inference thread (cancelling running requests) and frees the context. */
+/* Asks the engine's threads to stop, cancelling running requests, and returns at once:
+ * GLM_LOADING while they still run, GLM_OK once stopped. Keep the JS event loop turning
+ * between calls (a thread may be waiting for JS to run the wake callback). */
+GLM_API int32_t glm_engine_stop(glm_engine *engine);
+
+/* Frees the engine; call after glm_engine_stop returned GLM_OK, or it may wait on JS. */
 GLM_API void glm_engine_free(glm_engine *engine);
 
 /* Tokens one request may hold: n_ctx / n_slots. */

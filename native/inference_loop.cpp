@@ -239,4 +239,9 @@ void inference_loop(glm_engine *e) {
   }
   cancel_everything(e);
   engine_wake(e);
+  {
+    std::lock_guard<std::mutex> lock(e->wake_mu);
+    e->waker_stop = true;
+  }
+  e->wake_cv.notify_one();
 }

@@ -115,6 +115,13 @@ struct glm_engine {
   int32_t n_ctx_slot = 0;
   glm_wake_fn wake = nullptr;
   std::atomic<bool> wake_pending{false};
+  // The waker thread makes the wake call, since a runtime may block the caller until JS runs it.
+  std::thread waker;
+  std::mutex wake_mu;
+  std::condition_variable wake_cv;
+  bool wake_requested = false;
+  bool waker_stop = false;
+  std::atomic<bool> stopped{false};
 
   std::mutex mu;
   std::condition_variable cv;
@@ -130,4 +137,5 @@ struct glm_engine {
 };
 
 void inference_loop(glm_engine *engine);
+void waker_loop(glm_engine *engine);
 void engine_wake(glm_engine *engine);

@@ -66,8 +66,9 @@ void load(glm_model *m) {
     }
   }
   m->error = error;
+  // No wake here: a runtime may block this thread in the call until JS runs it, and JS frees
+  // the model (joining this thread) as soon as it sees the status. JS polls for the end.
   m->status.store(status);
-  if (m->wake != nullptr) m->wake();
 }
 
 std::string meta_string(const llama_model *model, const char *key) {

@@ -23,6 +23,8 @@ const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 /** A safety net in case a native wake is lost; wakes normally arrive at once. */
 const FALLBACK_POLL_MS = 50;
+/** How often to look for the end of a model load (the loader does not wake at the end). */
+const LOAD_POLL_MS = 20;
 const DEFAULT_SEED = 0xffffffff;
 
 const finishReasons: Record<number, FinishReason> = {
@@ -152,11 +154,15 @@ export class Engine {
     }));
   }
 
-  /** Stops the inference thread, ends running requests and frees the model. */
-  close(): void {
+  /**
+   * Stops the inference thread, ends running requests and frees the model. Waits without
+   * blocking, since a native thread may be waiting for JS to run its wake callback.
+   */
+  async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     this.stopFallbackPoll();
+    while (this.lib.engineStop(this.handle) !== Status.ok) await sleep(2);
     this.lib.engineFree(this.handle);
     for (const stream of this.active.values()) {
       stream.fail(new EngineError("closed", "engine closed"));
@@ -167,8 +173,8 @@ export class Engine {
     this.modelWake.close();
   }
 
-  [Symbol.dispose](): void {
-    this.close();
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
   }
 
   private submit(tokens: readonly number[], params: GenerationParams): number {
@@ -265,7 +271,11 @@ export class Engine {
   }
 }
 
-/** Waits for the native loader thread, waking on its callback and on a timer as a safety net. */
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Waits for the native loader thread: its wakes report progress, a timer sees it end. */
 function loadModel(
   lib: NativeLibrary,
   path: string,
@@ -288,11 +298,11 @@ function loadModel(
       }
       const error = errorFromStatus(status, lib.lastError());
       lib.modelFree(model);
-      queueMicrotask(() => wake.close());
+      setTimeout(() => wake.close(), 0);
       reject(error);
     };
     const wake = lib.createWakeCallback(check);
-    const timer = setInterval(check, FALLBACK_POLL_MS);
+    const timer = setInterval(check, LOAD_POLL_MS);
     model = lib.modelOpen(path, gpuLayers, wake);
     if (!model) {
       settled = true;

@@ -15,6 +15,7 @@ const symbols = {
   glm_tokenize: { args: [ptr, ptr, i32, i32, ptr, i32], returns: i32 },
   glm_detokenize: { args: [ptr, ptr, i32, ptr, i32], returns: i32 },
   glm_engine_open: { args: [ptr, i32, i32, i32, i32, ptr], returns: ptr },
+  glm_engine_stop: { args: [ptr], returns: i32 },
   glm_engine_free: { args: [ptr], returns: none },
   glm_engine_slot_context: { args: [ptr], returns: i32 },
   glm_engine_submit: {
@@ -65,6 +66,7 @@ export function openBunLibrary(path: string): NativeLibrary {
       asHandle(
         lib.glm_engine_open(asPointer(model), nCtx, nThreads, nSlots, nBatch, wake.pointer as Pointer),
       ),
+    engineStop: (engine) => lib.glm_engine_stop(asPointer(engine)),
     engineFree: (engine) => lib.glm_engine_free(asPointer(engine)),
     engineSlotContext: (engine) => lib.glm_engine_slot_context(asPointer(engine)),
     engineSubmit: (engine, tokens, s) =>

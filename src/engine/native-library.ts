@@ -29,6 +29,8 @@ export interface NativeLibrary {
     nBatch: number,
     wake: WakeCallback,
   ): NativeHandle | null;
+  /** Non-blocking: Status.loading while the engine's threads still run, Status.ok once stopped. */
+  engineStop(engine: NativeHandle): number;
   engineFree(engine: NativeHandle): void;
   engineSlotContext(engine: NativeHandle): number;
   engineSubmit(engine: NativeHandle, tokens: Int32Array, s: NativeSubmit): number;

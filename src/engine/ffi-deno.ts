@@ -1,0 +1,125 @@
+import type { NativeHandle, NativeLibrary, WakeCallback } from "./native-library.ts";
+
+/** The slice of Deno's FFI API used here, so the file type-checks without Deno's types. */
+interface DenoFfi {
+  dlopen(path: string, symbols: typeof symbols): { symbols: Record<keyof typeof symbols, DenoFn> };
+  UnsafeCallback: {
+    threadSafe(
+      definition: { parameters: []; result: "void" },
+      callback: () => void,
+    ): { pointer: unknown; close(): void };
+  };
+  UnsafePointerView: { getCString(pointer: unknown): string };
+}
+type DenoFn = (...args: unknown[]) => unknown;
+declare const Deno: DenoFfi;
+
+/** libglm's symbols, mirroring native/glm.h. */
+const symbols = {
+  glm_last_error: { parameters: [], result: "pointer" },
+  glm_set_verbose: { parameters: ["i32"], result: "void" },
+  glm_model_open: { parameters: ["buffer", "i32", "function"], result: "pointer" },
+  glm_model_status: { parameters: ["pointer"], result: "i32" },
+  glm_model_progress: { parameters: ["pointer"], result: "f32" },
+  glm_model_free: { parameters: ["pointer"], result: "void" },
+  glm_model_info_json: { parameters: ["pointer", "buffer", "i32"], result: "i32" },
+  glm_tokenize: {
+    parameters: ["pointer", "buffer", "i32", "i32", "buffer", "i32"],
+    result: "i32",
+  },
+  glm_detokenize: { parameters: ["pointer", "buffer", "i32", "buffer", "i32"], result: "i32" },
+  glm_engine_open: {
+    parameters: ["pointer", "i32", "i32", "i32", "i32", "function"],
+    result: "pointer",
+  },
+  glm_engine_stop: { parameters: ["pointer"], result: "i32" },
+  glm_engine_free: { parameters: ["pointer"], result: "void" },
+  glm_engine_slot_context: { parameters: ["pointer"], result: "i32" },
+  glm_engine_submit: {
+    parameters: [
+      "pointer",
+      "buffer",
+      "i32",
+      "i32",
+      "f32",
+      "f32",
+      "i32",
+      "f32",
+      "f32",
+      "f32",
+      "f32",
+      "u32",
+      "buffer",
+      "i32",
+      "i32",
+    ],
+    result: "i32",
+  },
+  glm_engine_poll: {
+    parameters: ["pointer", "i32", "buffer", "i32", "buffer", "i32", "buffer"],
+    result: "i32",
+  },
+  glm_engine_cancel: { parameters: ["pointer", "i32"], result: "i32" },
+  glm_engine_wake_ack: { parameters: ["pointer"], result: "void" },
+  glm_engine_slots_json: { parameters: ["pointer", "buffer", "i32"], result: "i32" },
+} as const;
+
+const encoder = new TextEncoder();
+
+function cString(text: string): Uint8Array {
+  return encoder.encode(`${text}\0`);
+}
+
+/** Opens libglm with Deno.dlopen. */
+export function openDenoLibrary(path: string): NativeLibrary {
+  const lib = Deno.dlopen(path, symbols).symbols;
+  const call = <T>(name: keyof typeof symbols, ...args: unknown[]) => lib[name](...args) as T;
+  const handle = (pointer: unknown) => (pointer === null ? null : (pointer as NativeHandle));
+  return {
+    lastError: () => Deno.UnsafePointerView.getCString(call("glm_last_error")),
+    setVerbose: (on) => call("glm_set_verbose", on ? 1 : 0),
+    createWakeCallback(onWake): WakeCallback {
+      const callback = Deno.UnsafeCallback.threadSafe({ parameters: [], result: "void" }, onWake);
+      return { pointer: callback.pointer, close: () => callback.close() };
+    },
+    modelOpen: (path, gpuLayers, wake) =>
+      handle(call("glm_model_open", cString(path), gpuLayers, wake.pointer)),
+    modelStatus: (model) => call("glm_model_status", model),
+    modelProgress: (model) => call("glm_model_progress", model),
+    modelFree: (model) => call("glm_model_free", model),
+    modelInfoJson: (model, buf) => call("glm_model_info_json", model, buf, buf.length),
+    tokenize: (model, text, parseSpecial, out) =>
+      call("glm_tokenize", model, text, text.length, parseSpecial ? 1 : 0, out, out.length),
+    detokenize: (model, tokens, out) =>
+      call("glm_detokenize", model, tokens, tokens.length, out, out.length),
+    engineOpen: (model, nCtx, nThreads, nSlots, nBatch, wake) =>
+      handle(call("glm_engine_open", model, nCtx, nThreads, nSlots, nBatch, wake.pointer)),
+    engineStop: (engine) => call("glm_engine_stop", engine),
+    engineFree: (engine) => call("glm_engine_free", engine),
+    engineSlotContext: (engine) => call("glm_engine_slot_context", engine),
+    engineSubmit: (engine, tokens, s) =>
+      call(
+        "glm_engine_submit",
+        engine,
+        tokens,
+        tokens.length,
+        s.maxTokens,
+        s.temperature,
+        s.topP,
+        s.topK,
+        s.minP,
+        s.repeatPenalty,
+        s.presencePenalty,
+        s.frequencyPenalty,
+        s.seed,
+        s.stopTokens.length > 0 ? s.stopTokens : null,
+        s.stopTokens.length,
+        s.ignoreEos ? 1 : 0,
+      ),
+    enginePoll: (engine, id, text, pieces, result) =>
+      call("glm_engine_poll", engine, id, text, text.length, pieces, pieces.length / 2, result),
+    engineCancel: (engine, id) => call("glm_engine_cancel", engine, id),
+    engineWakeAck: (engine) => call("glm_engine_wake_ack", engine),
+    engineSlotsJson: (engine, buf) => call("glm_engine_slots_json", engine, buf, buf.length),
+  };
+}
