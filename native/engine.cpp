@@ -250,7 +250,8 @@ GLM_API int32_t glm_engine_slots_json(glm_engine *e, char *buf, int32_t buf_size
       out += (i ? "," : "") + std::string("{\"id\":") + std::to_string(i) +
              ",\"busy\":" + (s.busy ? "true" : "false") +
              ",\"request\":" + std::to_string(s.request_id) +
-             ",\"cached_tokens\":" + std::to_string(s.cached_tokens) + "}";
+             ",\"cached_tokens\":" + std::to_string(s.cached_tokens) +
+             ",\"kv_tokens\":" + std::to_string(s.kv_tokens) + "}";
     }
     return glm_copy_out(out + "]", buf, buf_size);
   });

@@ -132,8 +132,9 @@ GLM_API int32_t glm_engine_cancel(glm_engine *engine, int32_t request_id);
  * wakes JS again. */
 GLM_API void glm_engine_wake_ack(glm_engine *engine);
 
-/* Slots as a JSON array: [{"id","busy","request","cached_tokens"}]. Same return convention as
- * glm_model_info_json. */
+/* Slots as a JSON array: [{"id","busy","request","cached_tokens","kv_tokens"}], where
+ * cached_tokens is the slot's token history and kv_tokens what the KV cache holds for it (they
+ * agree unless cells leak). Same return convention as glm_model_info_json. */
 GLM_API int32_t glm_engine_slots_json(glm_engine *engine, char *buf, int32_t buf_size);
 
 #ifdef __cplusplus

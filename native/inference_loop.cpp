@@ -86,10 +86,12 @@ void schedule(glm_engine *e) {
     start_request(e, *slot, e->pending.front());
     e->pending.pop_front();
   }
+  llama_memory_t mem = llama_get_memory(e->ctx);
   for (size_t i = 0; i < e->slots.size(); ++i) {
     const auto &slot = e->slots[i];
     e->snapshot[i] = {slot.request != nullptr, slot.request ? slot.request->id : 0,
-                      static_cast<int32_t>(slot.cache.size())};
+                      static_cast<int32_t>(slot.cache.size()),
+                      llama_memory_seq_pos_max(mem, slot.seq) + 1};
   }
 }
 

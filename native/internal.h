@@ -105,6 +105,7 @@ struct SlotSnapshot {
   bool busy = false;
   int32_t request_id = 0;
   int32_t cached_tokens = 0;
+  int32_t kv_tokens = 0; // what llama.cpp's memory holds for the sequence, to check the two agree
 };
 
 struct glm_engine {

@@ -145,12 +145,14 @@ export class Engine {
       busy: boolean;
       request: number;
       cached_tokens: number;
+      kv_tokens: number;
     }>;
     return raw.map((s) => ({
       id: s.id,
       busy: s.busy,
       requestId: s.request,
       cachedTokens: s.cached_tokens,
+      kvTokens: s.kv_tokens,
     }));
   }
 

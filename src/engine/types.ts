@@ -79,6 +79,8 @@ export interface SlotState {
   id: number;
   busy: boolean;
   requestId: number;
-  /** Tokens held in this slot's KV cache. */
+  /** Tokens of history this slot keeps for prompt-prefix reuse. */
   cachedTokens: number;
+  /** Positions llama.cpp's KV cache holds for the slot; equals cachedTokens unless cells leak. */
+  kvTokens: number;
 }

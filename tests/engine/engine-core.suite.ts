@@ -1,0 +1,136 @@
+import assert from "node:assert/strict";
+import { EngineError } from "../../src/engine/errors.ts";
+import type { Engine } from "../../src/engine/engine.ts";
+import type { GenerationDone, GenerationEvent } from "../../src/engine/types.ts";
+import { test } from "../support/runtime-test.ts";
+import { collect, openScripted, promptFor } from "./fixtures.ts";
+
+const chain = ["\n", "Hello", ",", " world", "!"];
+
+test("a scripted model replies with exactly its chain, greedy", async () => {
+  await using engine = await openScripted({ chain });
+  const { text, done } = await collect(engine.generate(promptFor(engine, "hi"), { maxTokens: 50 }));
+  assert.equal(text, chain.join(""));
+  assert.equal(done.finishReason, "stop");
+  assert.equal(done.completionTokens, chain.length + 1); // the chain, then <|endoftext|>
+});
+
+test("max tokens ends the reply with finish length", async () => {
+  await using engine = await openScripted({ chain: ["ping", " pong"], loop: true });
+  const { text, done } = await collect(engine.generate(promptFor(engine, "go"), { maxTokens: 5 }));
+  assert.equal(text, "ping pong ping pong ping");
+  assert.equal(done.finishReason, "length");
+  assert.equal(done.completionTokens, 5);
+});
+
+test("usage counts the real prompt tokens", async () => {
+  await using engine = await openScripted({ chain });
+  const prompt = promptFor(engine, "count me");
+  const { done } = await collect(engine.generate(prompt, { maxTokens: 3 }));
+  assert.equal(done.promptTokens, prompt.length);
+});
+
+test("a multi-byte reply split across tokens comes out whole", async () => {
+  const wave = new TextEncoder().encode("👋");
+  const pieces = ["你", "好", wave.slice(0, 2), wave.slice(2)];
+  await using engine = await openScripted({ chain: pieces });
+  const seen: string[] = [];
+  for await (const event of engine.generate(promptFor(engine, "hi"), { maxTokens: 20 })) {
+    if (event.kind === "piece") seen.push(event.text);
+  }
+  assert.equal(seen.join(""), "你好👋");
+  assert.deepEqual(seen, ["你", "好", "", "👋"]);
+  assert.ok(seen.every((piece) => !piece.includes("\uFFFD")));
+});
+
+test("aborting mid-generation cancels natively and frees the slot", async () => {
+  await using engine = await openScripted({ chain: ["ping", " pong"], loop: true });
+  const controller = new AbortController();
+  let pieces = 0;
+  await assert.rejects(async () => {
+    for await (const event of engine.generate(
+      promptFor(engine, "go"),
+      { maxTokens: 100_000 },
+      controller.signal,
+    )) {
+      if (event.kind === "piece" && ++pieces === 3) controller.abort();
+    }
+  });
+  await waitUntil(() => engine.slots().every((slot) => !slot.busy));
+  const { text } = await collect(engine.generate(promptFor(engine, "again"), { maxTokens: 2 }));
+  assert.equal(text, "ping pong");
+});
+
+test("four generations submitted at once all complete correctly", async () => {
+  await using engine = await openScripted({ chain, slots: 4 });
+  const runs = ["a", "b", "c", "d"].map((user) =>
+    collect(engine.generate(promptFor(engine, user), { maxTokens: 50 })),
+  );
+  for (const { text, done } of await Promise.all(runs)) {
+    assert.equal(text, chain.join(""));
+    assert.equal(done.finishReason, "stop");
+  }
+});
+
+test("tokenize parses special tokens only when asked, and detokenize inverts it", async () => {
+  await using engine = await openScripted({ chain });
+  const user = engine.info.specialTokens["<|user|>"];
+  assert.equal(typeof user, "number");
+  assert.deepEqual(engine.tokenize("<|user|>", true), [user]);
+  assert.ok(engine.tokenize("<|user|>", false).length > 1);
+  const text = "plain text, with 中文";
+  assert.equal(engine.detokenize(engine.tokenize(text)), text);
+});
+
+test("model info reports arch, tokenizer, template and stop tokens", async () => {
+  await using engine = await openScripted({ chain });
+  assert.equal(engine.info.arch, "chatglm");
+  assert.equal(engine.info.tokenizerModel, "gpt2");
+  assert.ok(engine.info.eogTokens.includes(engine.info.eos));
+  assert.ok(engine.info.nCtxSlot > 0);
+});
+
+test("a prompt longer than a slot's context is refused with the numbers", async () => {
+  await using engine = await openScripted({ chain, ctxSize: 256 });
+  const long = new Array(300).fill(engine.tokenize("a")[0] ?? 0);
+  await assert.rejects(
+    () => collect(engine.generate(long, { maxTokens: 1 })),
+    (error: unknown) =>
+      error instanceof EngineError &&
+      error.code === "context_length_exceeded" &&
+      /300/.test(error.message) &&
+      /256/.test(error.message),
+  );
+});
+
+test("the event loop keeps running while a long generation runs", async () => {
+  await using engine = await openScripted({ chain: ["ping", " pong"], loop: true });
+  const lateness: number[] = [];
+  let last = performance.now();
+  const timer = setInterval(() => {
+    const now = performance.now();
+    lateness.push(now - last - 50);
+    last = now;
+  }, 50);
+  const started = performance.now();
+  let events = 0;
+  for await (const _ of engine.generate(promptFor(engine, "go"), {
+    maxTokens: 100_000,
+    ignoreEos: true,
+  })) {
+    if (++events > 0 && performance.now() - started > 1500) break;
+  }
+  clearInterval(timer);
+  assert.ok(lateness.length >= 20, `timer fired ${lateness.length} times in 1.5 s`);
+  assert.ok(Math.max(...lateness) < 100, `worst timer delay ${Math.max(...lateness)} ms`);
+});
+
+async function waitUntil(condition: () => boolean, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error("condition not met in time");
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+export type { Engine, GenerationDone, GenerationEvent };
