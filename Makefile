@@ -66,7 +66,7 @@ CXXFLAGS_GLM := -std=c++17 -O2 -fPIC -Wall -Wextra -Werror=return-type $(SAN_FLA
 
 DEMO_MODEL := models/demo.gguf
 
-.PHONY: all native deps serve test test-ts test-native-asan lint typecheck bench binary clean \
+.PHONY: all native deps serve test test-ts test-deno lint typecheck bench binary clean \
   reference tools-bun tools-deno
 
 all: native deps $(DEMO_MODEL)
@@ -115,7 +115,7 @@ $(LIBLLAMA): $(LLAMA_OUT)/CMakeCache.txt
 # --- our shim ---------------------------------------------------------------------------------
 $(LIBGLM): $(NATIVE_SRC) $(NATIVE_HDR) $(LIBLLAMA)
 	$(CXX) $(CXXFLAGS_GLM) $(SHARED_FLAGS) -o $@ $(NATIVE_SRC) \
-	  -Wl,--start-group $(LIBLLAMA) $(shell find $(LLAMA_OUT)/ggml/src -name '*.a' 2>/dev/null) -Wl,--end-group \
+	  -Wl,--start-group $(LIBLLAMA) $$(find $(LLAMA_OUT)/ggml/src -name '*.a') -Wl,--end-group \
 	  $(GPU_LIBS) -fopenmp -lpthread -ldl -lm
 
 native: $(LIBLLAMA) $(LIBGLM)
@@ -142,10 +142,17 @@ typecheck: deps
 lint: deps
 	node_modules/.bin/biome check .
 
-test-ts: all reference
-	GLM_LIBRARY=$(CURDIR)/$(LIBGLM) GLM_REFERENCE=$(CURDIR)/$(REFERENCE) $(BUN) test $(TESTS)
+TEST_ENV := GLM_LIBRARY=$(CURDIR)/$(LIBGLM) GLM_REFERENCE=$(CURDIR)/$(REFERENCE)
+DENO_SUITES := $(wildcard tests/engine/*.suite.ts)
 
-test: all reference typecheck lint test-ts
+test-ts: all reference
+	$(TEST_ENV) $(BUN) test $(TESTS)
+
+# The engine suites again under Deno, through ffi-deno.ts.
+test-deno: all $(DENO)
+	$(TEST_ENV) DENO_NO_UPDATE_CHECK=1 $(DENO) test --allow-all --no-check $(DENO_SUITES)
+
+test: all reference typecheck lint test-ts test-deno
 
 bench: all
 	$(BUN) bench/run.ts

@@ -104,7 +104,7 @@ GLM_API glm_engine *glm_engine_open(glm_model *model, int32_t n_ctx, int32_t n_t
   try {
     e->model = model;
     e->wake = wake;
-    e->n_batch = n_batch > 0 ? n_batch : 512;
+    e->n_batch = std::max(n_batch > 0 ? n_batch : 512, n_slots); // one decode token per slot must fit
     const int32_t threads =
         n_threads > 0 ? n_threads : static_cast<int32_t>(std::thread::hardware_concurrency());
     glm_reset_llama_log_error();
