@@ -13,7 +13,9 @@ export class RequestStream {
     this.wakeReader();
   }
 
+  /** Ends the stream with an error; events not yet read are dropped, since the caller gave up. */
   fail(error: Error): void {
+    this.events.length = 0;
     this.failure = error;
     this.ended = true;
     this.wakeReader();

@@ -103,7 +103,8 @@ test("cancel inside prefill and inside decode leaves the slot reusable", async (
   const inDecode = new AbortController();
   let pieces = 0;
   await assert.rejects(async () => {
-    for await (const event of engine.generate(long, greedy, inDecode.signal)) {
+    const endless = { ...greedy, ignoreEos: true };
+    for await (const event of engine.generate(long, endless, inDecode.signal)) {
       if (event.kind === "piece" && ++pieces === 3) inDecode.abort();
     }
   });

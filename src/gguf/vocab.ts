@@ -1,0 +1,45 @@
+/** llama.cpp token types (tokenizer.ggml.token_type). */
+export const TokenType = {
+  normal: 1,
+  unknown: 2,
+  control: 3,
+  userDefined: 4,
+  unused: 5,
+  byte: 6,
+} as const;
+export type TokenType = (typeof TokenType)[keyof typeof TokenType];
+
+/** A vocabulary under construction; ids are positions, texts are unique as llama.cpp requires. */
+export class Vocab {
+  readonly tokens: string[] = [];
+  readonly types: TokenType[] = [];
+  readonly scores: number[] = [];
+  readonly merges: string[] = [];
+  private readonly ids = new Map<string, number>();
+
+  /** Adds a token, or returns the id it already has. */
+  add(text: string, type: TokenType = TokenType.normal, score = 0): number {
+    const existing = this.ids.get(text);
+    if (existing !== undefined) return existing;
+    const id = this.tokens.length;
+    this.tokens.push(text);
+    this.types.push(type);
+    this.scores.push(score);
+    this.ids.set(text, id);
+    return id;
+  }
+
+  id(text: string): number | undefined {
+    return this.ids.get(text);
+  }
+
+  /** Fills with unused tokens until the next id is `id`, so tokens can sit at real model ids. */
+  padTo(id: number): void {
+    if (this.tokens.length > id) throw new Error(`vocab already has ${this.tokens.length} tokens`);
+    while (this.tokens.length < id) this.add(`[unused_${this.tokens.length}]`, TokenType.unused);
+  }
+
+  get size(): number {
+    return this.tokens.length;
+  }
+}

@@ -1,0 +1,1 @@
+import "./engine-core.suite.ts";

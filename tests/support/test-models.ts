@@ -1,0 +1,34 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import process from "node:process";
+import { RANDOM_PRESETS, writeRandomModel } from "../../src/gguf/random-model.ts";
+import { type ScriptedModelSpec, writeScriptedModel } from "../../src/gguf/scripted-model.ts";
+
+/** Test models are written once per test process, into a temporary folder removed at exit. */
+const folder = mkdtempSync(join(tmpdir(), "glm-serve-test-"));
+process.on("exit", () => rmSync(folder, { recursive: true, force: true }));
+const written = new Map<string, string>();
+
+function cached(key: string, write: (path: string) => void): string {
+  const existing = written.get(key);
+  if (existing) return existing;
+  const path = join(folder, `model-${written.size}.gguf`);
+  write(path);
+  written.set(key, path);
+  return path;
+}
+
+export function scriptedModelPath(spec: ScriptedModelSpec): string {
+  const key = JSON.stringify(spec, (_, value) => (value instanceof Uint8Array ? [...value] : value));
+  return cached(`scripted:${key}`, (path) => writeScriptedModel(path, spec));
+}
+
+export function randomModelPath(): string {
+  return cached("random:tiny", (path) => writeRandomModel(path, RANDOM_PRESETS.tiny));
+}
+
+/** A path in the test folder for files a test writes itself. */
+export function scratchPath(name: string): string {
+  return join(folder, name);
+}
