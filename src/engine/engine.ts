@@ -236,7 +236,8 @@ export class Engine {
     for (let i = 0; i < count; i++) {
       const tokenId = this.pieceBuffer[2 * i] ?? 0;
       const length = this.pieceBuffer[2 * i + 1] ?? 0;
-      const text = length > 0 ? decoder.decode(this.textBuffer.subarray(offset, offset + length)) : "";
+      const text =
+        length > 0 ? decoder.decode(this.textBuffer.subarray(offset, offset + length)) : "";
       offset += length;
       stream.push({ kind: "piece", text, tokenId });
     }

@@ -1,4 +1,4 @@
-import { CString, dlopen, FFIType, JSCallback, type Pointer } from "bun:ffi";
+import { type CString, dlopen, FFIType, JSCallback, type Pointer } from "bun:ffi";
 import type { NativeHandle, NativeLibrary, WakeCallback } from "./native-library.ts";
 
 const { ptr, i32, u32, f32, void: none, cstring } = FFIType;
@@ -38,7 +38,7 @@ function asPointer(handle: NativeHandle): Pointer {
   return handle as unknown as Pointer;
 }
 
-function asHandle(pointer: Pointer | null): NativeHandle | null {
+function asHandle(pointer: Pointer | bigint | null): NativeHandle | null {
   return pointer === null ? null : (pointer as unknown as NativeHandle);
 }
 
@@ -64,7 +64,14 @@ export function openBunLibrary(path: string): NativeLibrary {
       lib.glm_detokenize(asPointer(model), tokens, tokens.length, out, out.length),
     engineOpen: (model, nCtx, nThreads, nSlots, nBatch, wake) =>
       asHandle(
-        lib.glm_engine_open(asPointer(model), nCtx, nThreads, nSlots, nBatch, wake.pointer as Pointer),
+        lib.glm_engine_open(
+          asPointer(model),
+          nCtx,
+          nThreads,
+          nSlots,
+          nBatch,
+          wake.pointer as Pointer,
+        ),
       ),
     engineStop: (engine) => lib.glm_engine_stop(asPointer(engine)),
     engineFree: (engine) => lib.glm_engine_free(asPointer(engine)),
@@ -88,7 +95,15 @@ export function openBunLibrary(path: string): NativeLibrary {
         s.ignoreEos ? 1 : 0,
       ),
     enginePoll: (engine, id, text, pieces, result) =>
-      lib.glm_engine_poll(asPointer(engine), id, text, text.length, pieces, pieces.length / 2, result),
+      lib.glm_engine_poll(
+        asPointer(engine),
+        id,
+        text,
+        text.length,
+        pieces,
+        pieces.length / 2,
+        result,
+      ),
     engineCancel: (engine, id) => lib.glm_engine_cancel(asPointer(engine), id),
     engineWakeAck: (engine) => lib.glm_engine_wake_ack(asPointer(engine)),
     engineSlotsJson: (engine, buf) => lib.glm_engine_slots_json(asPointer(engine), buf, buf.length),

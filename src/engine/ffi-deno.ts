@@ -2,7 +2,7 @@ import type { NativeHandle, NativeLibrary, WakeCallback } from "./native-library
 
 /** The slice of Deno's FFI API used here, so the file type-checks without Deno's types. */
 interface DenoFfi {
-  dlopen(path: string, symbols: typeof symbols): { symbols: Record<keyof typeof symbols, DenoFn> };
+  dlopen(path: string, symbols: object): { symbols: Record<SymbolName, DenoFn> };
   UnsafeCallback: {
     threadSafe(
       definition: { parameters: []; result: "void" },
@@ -12,6 +12,7 @@ interface DenoFfi {
   UnsafePointerView: { getCString(pointer: unknown): string };
 }
 type DenoFn = (...args: unknown[]) => unknown;
+type SymbolName = keyof typeof symbols;
 declare const Deno: DenoFfi;
 
 /** libglm's symbols, mirroring native/glm.h. */
@@ -73,7 +74,7 @@ function cString(text: string): Uint8Array {
 /** Opens libglm with Deno.dlopen. */
 export function openDenoLibrary(path: string): NativeLibrary {
   const lib = Deno.dlopen(path, symbols).symbols;
-  const call = <T>(name: keyof typeof symbols, ...args: unknown[]) => lib[name](...args) as T;
+  const call = <T>(name: SymbolName, ...args: unknown[]) => (lib[name] as DenoFn)(...args) as T;
   const handle = (pointer: unknown) => (pointer === null ? null : (pointer as NativeHandle));
   return {
     lastError: () => Deno.UnsafePointerView.getCString(call("glm_last_error")),

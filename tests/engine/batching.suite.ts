@@ -35,7 +35,8 @@ test("four concurrent streams produce exactly what each produces alone, interlea
     prompts.map(async (prompt, i) => {
       const ids: number[] = [];
       for await (const event of engine.generate(prompt, greedy)) {
-        if (event.kind === "piece" && ids.push(event.tokenId) === 1) firstPieceAt[i] = performance.now();
+        if (event.kind === "piece" && ids.push(event.tokenId) === 1)
+          firstPieceAt[i] = performance.now();
       }
       finishedAt[i] = performance.now();
       return ids;
@@ -45,7 +46,9 @@ test("four concurrent streams produce exactly what each produces alone, interlea
   assert.deepEqual(together, alone);
   // Interleaving: every stream has started before any has finished.
   assert.ok(Math.max(...firstPieceAt) < Math.min(...finishedAt));
-  console.log(`4 streams: ${soloMs.toFixed(0)} ms one after another, ${concurrentMs.toFixed(0)} ms together`);
+  console.log(
+    `4 streams: ${soloMs.toFixed(0)} ms one after another, ${concurrentMs.toFixed(0)} ms together`,
+  );
   assert.ok(concurrentMs < soloMs, "batched run was not faster than four single runs");
 });
 
@@ -79,7 +82,9 @@ test("a second request sharing a 1,000-token prefix reuses the cache", async () 
   };
   const turn1 = await timeToFirst(ask(" first question"));
   const turn2 = await timeToFirst(ask(" second question"));
-  console.log(`1,000-token prefix: TTFT ${turn1.ttft.toFixed(1)} ms cold, ${turn2.ttft.toFixed(1)} ms cached`);
+  console.log(
+    `1,000-token prefix: TTFT ${turn1.ttft.toFixed(1)} ms cold, ${turn2.ttft.toFixed(1)} ms cached`,
+  );
   assert.ok(turn2.cached >= 990, `cached ${turn2.cached}`);
   assert.ok(turn2.ttft < turn1.ttft / 2, "cached TTFT is not a small fraction of the cold one");
 });
@@ -93,7 +98,7 @@ test("cancel inside prefill and inside decode leaves the slot reusable", async (
   const prefill = collect(engine.generate(long, greedy, inPrefill.signal));
   await waitUntil(() => {
     const slot = engine.slots()[0];
-    return slot !== undefined && slot.busy && slot.cachedTokens > 0 && slot.cachedTokens < long.length;
+    return slot?.busy && slot.cachedTokens > 0 && slot.cachedTokens < long.length;
   });
   inPrefill.abort();
   await assert.rejects(prefill);
@@ -123,7 +128,9 @@ test("200 random submits and cancels leave every slot free with no stray KV cell
   for (let i = 0; i < 200; i++) {
     const controller = new AbortController();
     const prompt = promptOf(engine, `request ${i} ${"x ".repeat(Math.floor(random() * 40))}`);
-    const run = collect(engine.generate(prompt, { maxTokens: 1 + Math.floor(random() * 16) }, controller.signal));
+    const run = collect(
+      engine.generate(prompt, { maxTokens: 1 + Math.floor(random() * 16) }, controller.signal),
+    );
     runs.push(run.catch(() => undefined));
     const delay = random();
     if (delay < 0.5) setTimeout(() => controller.abort(), Math.floor(delay * 20));

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { EngineError } from "../../src/engine/errors.ts";
 import type { Engine } from "../../src/engine/engine.ts";
+import { EngineError } from "../../src/engine/errors.ts";
 import type { GenerationDone, GenerationEvent } from "../../src/engine/types.ts";
 import { test } from "../support/runtime-test.ts";
 import { collect, openScripted, promptFor, waitUntil } from "./fixtures.ts";

@@ -1,10 +1,12 @@
 import { expect, test } from "bun:test";
 import { existsSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
+import { scratchPath } from "../support/test-models.ts";
 import { openRandom, randomModelPath } from "./fixtures.ts";
 
 const reference =
-  process.env.GLM_REFERENCE ?? join(import.meta.dir, "..", "..", "build", "llama-cpu", "bin", "llama-simple");
+  process.env.GLM_REFERENCE ??
+  join(import.meta.dir, "..", "..", "build", "llama-cpu", "bin", "llama-simple");
 const prompt = "[gMASK]<sop><|user|>\nWhat is the capital of France?<|assistant|>";
 const newTokens = 32;
 
@@ -34,4 +36,16 @@ test("greedy output matches llama.cpp's own llama-simple token for token", async
   expect(await referenceContinuation(randomModelPath())).toBe(engine.detokenize(ids));
 }, 120_000);
 
-
+test("a model from `bun run make-model` loads in llama.cpp's own tool and says its reply", async () => {
+  const out = scratchPath("cli-scripted.gguf");
+  const maker = Bun.spawn(
+    ["bun", "run", "make-model", "scripted", "--reply", "Bonjour from the script.", "--out", out],
+    {
+      stdout: "pipe",
+      stderr: "pipe",
+      env: { ...process.env, PATH: `${dirname(process.execPath)}:${process.env.PATH}` },
+    },
+  );
+  expect(await maker.exited).toBe(0);
+  expect(await referenceContinuation(out)).toBe("\nBonjour from the script.");
+}, 120_000);

@@ -20,7 +20,9 @@ function cached(key: string, write: (path: string) => void): string {
 }
 
 export function scriptedModelPath(spec: ScriptedModelSpec): string {
-  const key = JSON.stringify(spec, (_, value) => (value instanceof Uint8Array ? [...value] : value));
+  const key = JSON.stringify(spec, (_, value) =>
+    value instanceof Uint8Array ? [...value] : value,
+  );
   return cached(`scripted:${key}`, (path) => writeScriptedModel(path, spec));
 }
 
