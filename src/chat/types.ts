@@ -18,8 +18,13 @@ export interface ToolDefinition {
   function: { name: string; description?: string; parameters?: Record<string, unknown> };
 }
 
-/** A prompt is text interleaved with special tokens, so user text can never smuggle one in. */
-export type PromptPart = { special: string } | { text: string };
+/**
+ * A prompt is text interleaved with special tokens, so user text can never smuggle one in.
+ * `special` is exactly one special token by its text; `text` is tokenized with special parsing
+ * off; `templated` (jinja family only) is tokenized with special parsing on, because the
+ * template output embeds special tokens.
+ */
+export type PromptPart = { special: string } | { text: string } | { templated: string };
 
 export type ChatFamily = "glm4" | "chatglm3" | "glm45" | "jinja";
 
@@ -51,4 +56,18 @@ export interface ChatFormat {
   /** Special token texts that end a reply, besides the model's EOG tokens. */
   stopTokens: string[];
   createReplyParser(options: RenderOptions): ReplyParser;
+}
+
+/** OpenAI `tool_choice`. */
+export type ToolChoice =
+  | "none"
+  | "auto"
+  | "required"
+  | { type: "function"; function: { name: string } };
+
+/** What a format needs to know about the loaded model. */
+export interface ChatModelInfo {
+  chatTemplate: string | null;
+  bosText?: string;
+  eosText?: string;
 }

@@ -1,0 +1,78 @@
+import { Elysia } from "elysia";
+import type { Config } from "../config.ts";
+import type { RequestLog } from "../request-log.ts";
+import { ApiError } from "./api-error.ts";
+import { createKeyCheck } from "./auth.ts";
+import { chatCompletionsRoute } from "./chat-completions-route.ts";
+import { toApiError } from "./error-mapper.ts";
+import { healthRoute } from "./health-route.ts";
+import { modelsRoute } from "./models-route.ts";
+import type { ServerState } from "./server-state.ts";
+
+export type AppConfig = Pick<Config, "apiKeys" | "corsOrigin" | "maxBody">;
+
+/** Which methods each route answers, so a wrong method gets 405 rather than 404. */
+const ROUTE_METHODS: Array<[RegExp, string[]]> = [
+  [/^\/v1\/chat\/completions\/?$/, ["POST"]],
+  [/^\/v1\/models(\/[^/]+)?\/?$/, ["GET"]],
+  [/^\/health\/?$/, ["GET"]],
+];
+
+/** The whole HTTP API: guards first, then one plugin per route group, and one error mapper. */
+export function createApp(state: ServerState, config: AppConfig, log: RequestLog) {
+  const cors = {
+    "access-control-allow-origin": config.corsOrigin,
+    "access-control-allow-methods": "GET, POST, OPTIONS",
+    "access-control-allow-headers": "authorization, content-type",
+    "access-control-max-age": "86400",
+  };
+  const keyIsValid = config.apiKeys.length > 0 ? createKeyCheck(config.apiKeys) : null;
+
+  return new Elysia()
+    .onRequest(({ request, set }) => {
+      Object.assign(set.headers, cors);
+      if (request.method === "OPTIONS") return new Response(null, { status: 204, headers: cors });
+      const length = Number(request.headers.get("content-length") ?? 0);
+      if (length > config.maxBody) {
+        throw new ApiError(
+          413,
+          `the request body is ${length} bytes; the limit is ${config.maxBody} (--max-body)`,
+          "invalid_request_error",
+          "request_too_large",
+        );
+      }
+      const path = new URL(request.url).pathname;
+      if (keyIsValid && path !== "/health" && !keyIsValid(request.headers.get("authorization"))) {
+        throw new ApiError(
+          401,
+          "invalid or missing API key; send 'Authorization: Bearer <key>'",
+          "invalid_request_error",
+          "invalid_api_key",
+        );
+      }
+    })
+    .onError(({ code, error, request }) => {
+      let apiError = toApiError(code, error);
+      const path = new URL(request.url).pathname;
+      if (apiError.status === 404 && apiError.code === "not_found")
+        apiError = wrongMethod(path, request.method) ?? apiError;
+      log.failure(request.method, path, apiError.status, apiError.code);
+      return apiError.toResponse(cors);
+    })
+    .use(healthRoute(state))
+    .use(modelsRoute(state))
+    .use(chatCompletionsRoute(state, log));
+}
+
+function wrongMethod(path: string, method: string): ApiError | undefined {
+  const route = ROUTE_METHODS.find(([pattern]) => pattern.test(path));
+  if (!route || route[1].includes(method)) return undefined;
+  return new ApiError(
+    405,
+    `${method} is not allowed on ${path}; use ${route[1].join(", ")}`,
+    "invalid_request_error",
+    "method_not_allowed",
+    null,
+    { allow: route[1].join(", ") },
+  );
+}

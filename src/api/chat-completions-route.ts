@@ -1,0 +1,86 @@
+import { randomBytes } from "node:crypto";
+import { Elysia } from "elysia";
+import type { RequestLog } from "../request-log.ts";
+import {
+  type CompletionIdentity,
+  collectCompletion,
+  completionChunks,
+} from "./completion-response.ts";
+import type { CompletionUsage, FinishReason } from "./completion-service.ts";
+import { ChatCompletionRequest } from "./schemas.ts";
+import type { ServerState } from "./server-state.ts";
+import { sseResponse } from "./sse.ts";
+
+function completionId(): string {
+  return `chatcmpl-${randomBytes(12).toString("base64url")}`;
+}
+
+/** POST /v1/chat/completions, streamed (SSE) or not. */
+export function chatCompletionsRoute(state: ServerState, log: RequestLog) {
+  return new Elysia().post(
+    "/v1/chat/completions",
+    async ({ body, request }) => {
+      const service = state.ready();
+      const prepared = service.prepare(body);
+      const controller = new AbortController();
+      const onClientGone = () => controller.abort(new Error("client disconnected"));
+      request.signal.addEventListener("abort", onClientGone, { once: true });
+      const untrack = state.track(controller);
+      let release: (() => void) | undefined;
+      const finished = () => {
+        request.signal.removeEventListener("abort", onClientGone);
+        release?.();
+        untrack();
+      };
+      try {
+        release = await service.queue.acquire(controller.signal);
+      } catch (error) {
+        finished();
+        throw error;
+      }
+      const identity: CompletionIdentity = {
+        id: completionId(),
+        created: Math.floor(Date.now() / 1000),
+        model: state.modelId,
+      };
+      const started = performance.now();
+      const report = (usage: CompletionUsage, firstTokenMs: number, finish: FinishReason) =>
+        log.completion({
+          id: identity.id,
+          status: 200,
+          stream: body.stream === true,
+          finish,
+          usage,
+          firstTokenMs,
+          totalMs: performance.now() - started,
+        });
+      const events = service.run(prepared, controller.signal);
+      if (!body.stream) {
+        try {
+          const result = await collectCompletion(identity, events);
+          report(
+            result.usage,
+            result.firstTokenMs,
+            result.body.choices[0]?.finish_reason ?? "stop",
+          );
+          return result.body;
+        } finally {
+          finished();
+        }
+      }
+      const includeUsage = body.stream_options?.include_usage === true;
+      async function* chunks() {
+        try {
+          yield* completionChunks(identity, events, includeUsage, report);
+        } finally {
+          finished();
+        }
+      }
+      return sseResponse(chunks(), () => controller.abort(new Error("client disconnected")));
+    },
+    {
+      body: ChatCompletionRequest,
+      detail: { summary: "Create a chat completion (OpenAI-compatible)", tags: ["chat"] },
+    },
+  );
+}

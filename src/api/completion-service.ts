@@ -1,0 +1,122 @@
+import { StopStringMatcher } from "../chat/stop-strings.ts";
+import { applyToolChoice } from "../chat/tool-choice.ts";
+import type { ChatFormat, PromptPart, RenderOptions, ReplyEvent } from "../chat/types.ts";
+import type { Engine } from "../engine/engine.ts";
+import type { GenerationParams } from "../engine/types.ts";
+import type { Semaphore } from "../queue.ts";
+import { ApiError } from "./api-error.ts";
+import {
+  requestedMaxTokens,
+  samplingOf,
+  stopStringsOf,
+  toChatMessages,
+  toolsOf,
+} from "./chat-request.ts";
+import type { ChatCompletionRequest } from "./schemas.ts";
+
+export type FinishReason = "stop" | "length" | "tool_calls";
+
+export interface CompletionUsage {
+  promptTokens: number;
+  completionTokens: number;
+  cachedTokens: number;
+}
+
+export type CompletionEvent =
+  | ReplyEvent
+  | { kind: "finish"; finishReason: FinishReason; usage: CompletionUsage; firstTokenMs: number };
+
+/** A validated request, tokenized and ready to run. */
+export interface PreparedCompletion {
+  tokens: number[];
+  params: GenerationParams;
+  stops: string[];
+  render: RenderOptions;
+}
+
+/** Turns OpenAI chat requests into engine generations and model text into reply events. */
+export class CompletionService {
+  constructor(
+    readonly engine: Engine,
+    readonly format: ChatFormat,
+    readonly queue: Semaphore,
+    private readonly reasoning: boolean,
+  ) {}
+
+  /** Validates, renders and tokenizes; every problem is a 400 before any slot is taken. */
+  prepare(body: ChatCompletionRequest): PreparedCompletion {
+    const messages = toChatMessages(body);
+    const { tools, choice } = toolsOf(body);
+    const render: RenderOptions = {
+      tools: applyToolChoice(tools, choice),
+      reasoning: this.reasoning,
+    };
+    const tokens = this.tokenize(this.format.render(messages, render));
+    const room = this.engine.info.nCtxSlot - tokens.length;
+    if (room < 1) {
+      throw new ApiError(
+        400,
+        `the prompt is ${tokens.length} tokens, but a slot's context holds ${this.engine.info.nCtxSlot}; shorten the conversation or start the server with a larger --ctx-size`,
+        "invalid_request_error",
+        "context_length_exceeded",
+        "messages",
+      );
+    }
+    const maxTokens = Math.min(requestedMaxTokens(body) ?? room, room);
+    const stopTokens = this.format.stopTokens.flatMap((text) => this.specialId(text) ?? []);
+    return {
+      tokens,
+      params: { ...samplingOf(body), maxTokens, stopTokens },
+      stops: stopStringsOf(body),
+      render,
+    };
+  }
+
+  /** Runs a prepared completion; the caller holds a queue slot. Aborting cancels natively. */
+  async *run(prepared: PreparedCompletion, signal: AbortSignal): AsyncGenerator<CompletionEvent> {
+    const started = performance.now();
+    let firstTokenMs = -1;
+    const stops = new StopStringMatcher(prepared.stops);
+    const parser = this.format.createReplyParser(prepared.render);
+    let finish: FinishReason = "stop";
+    let completionTokens = 0;
+    let usage: CompletionUsage | undefined;
+    for await (const event of this.engine.generate(prepared.tokens, prepared.params, signal)) {
+      if (event.kind === "done") {
+        finish = event.finishReason;
+        usage = {
+          promptTokens: event.promptTokens,
+          completionTokens: event.completionTokens,
+          cachedTokens: event.cachedTokens,
+        };
+        break;
+      }
+      completionTokens++;
+      if (firstTokenMs < 0) firstTokenMs = performance.now() - started;
+      const match = stops.push(event.text);
+      yield* parser.push(match.text);
+      if (match.stopped) break; // leaving the loop cancels the rest natively
+    }
+    yield* parser.push(stops.flush());
+    yield* parser.end();
+    yield {
+      kind: "finish",
+      finishReason: parser.sawToolCall ? "tool_calls" : finish,
+      usage: usage ?? { promptTokens: prepared.tokens.length, completionTokens, cachedTokens: 0 },
+      firstTokenMs: Math.max(firstTokenMs, 0),
+    };
+  }
+
+  private tokenize(parts: PromptPart[]): number[] {
+    return parts.flatMap((part) => {
+      if ("special" in part)
+        return this.specialId(part.special) ?? this.engine.tokenize(part.special, true);
+      if ("templated" in part) return this.engine.tokenize(part.templated, true);
+      return this.engine.tokenize(part.text, false);
+    });
+  }
+
+  private specialId(text: string): number | undefined {
+    return this.engine.info.specialTokens[text];
+  }
+}

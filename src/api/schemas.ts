@@ -1,0 +1,144 @@
+import { type Static, t } from "elysia";
+
+/** OpenAI chat request and response shapes: the one source for validation, types and docs. */
+const TextPart = t.Object({ type: t.Literal("text"), text: t.String() });
+const Content = t.Union([t.String(), t.Array(TextPart), t.Null()], {
+  error: "content must be a string, an array of text parts, or null",
+});
+
+const ToolCallSchema = t.Object({
+  id: t.String(),
+  type: t.Literal("function"),
+  function: t.Object({ name: t.String({ minLength: 1 }), arguments: t.String() }),
+});
+
+const Message = t.Object({
+  role: t.Union(
+    [
+      t.Literal("system"),
+      t.Literal("developer"),
+      t.Literal("user"),
+      t.Literal("assistant"),
+      t.Literal("tool"),
+    ],
+    {
+      error: "role must be one of system, developer, user, assistant, tool",
+    },
+  ),
+  content: t.Optional(Content),
+  name: t.Optional(t.String()),
+  tool_calls: t.Optional(t.Array(ToolCallSchema)),
+  tool_call_id: t.Optional(t.String()),
+});
+
+const Tool = t.Object({
+  type: t.Literal("function"),
+  function: t.Object({
+    name: t.String({ minLength: 1, maxLength: 64, pattern: "^[a-zA-Z0-9_.-]+$" }),
+    description: t.Optional(t.String()),
+    parameters: t.Optional(t.Record(t.String(), t.Unknown())),
+    strict: t.Optional(t.Union([t.Boolean(), t.Null()])),
+  }),
+});
+
+const ToolChoice = t.Union([
+  t.Literal("none"),
+  t.Literal("auto"),
+  t.Literal("required"),
+  t.Object({ type: t.Literal("function"), function: t.Object({ name: t.String() }) }),
+]);
+
+const optionalNumber = (name: string, minimum: number, maximum: number) =>
+  t.Optional(
+    t.Union([t.Number({ minimum, maximum }), t.Null()], {
+      error: `${name} must be a number from ${minimum} to ${maximum}`,
+    }),
+  );
+const optionalInteger = (name: string, minimum: number) =>
+  t.Optional(
+    t.Union([t.Integer({ minimum }), t.Null()], {
+      error: `${name} must be an integer of at least ${minimum}`,
+    }),
+  );
+
+export const ChatCompletionRequest = t.Object({
+  model: t.Optional(t.String()),
+  messages: t.Array(Message, { minItems: 1, error: "messages must be a non-empty array" }),
+  temperature: optionalNumber("temperature", 0, 2),
+  top_p: optionalNumber("top_p", 0, 1),
+  max_tokens: optionalInteger("max_tokens", 1),
+  max_completion_tokens: optionalInteger("max_completion_tokens", 1),
+  stream: t.Optional(t.Union([t.Boolean(), t.Null()])),
+  stream_options: t.Optional(
+    t.Union([t.Object({ include_usage: t.Optional(t.Boolean()) }), t.Null()]),
+  ),
+  stop: t.Optional(
+    t.Union([t.String(), t.Array(t.String({ minLength: 1 }), { maxItems: 4 }), t.Null()], {
+      error: "stop must be a string or an array of up to 4 non-empty strings",
+    }),
+  ),
+  seed: t.Optional(t.Union([t.Integer(), t.Null()])),
+  presence_penalty: optionalNumber("presence_penalty", -2, 2),
+  frequency_penalty: optionalNumber("frequency_penalty", -2, 2),
+  n: optionalInteger("n", 1),
+  tools: t.Optional(t.Union([t.Array(Tool), t.Null()])),
+  tool_choice: t.Optional(t.Union([ToolChoice, t.Null()])),
+  user: t.Optional(t.String()),
+  // llama-server's sampling extensions.
+  top_k: optionalInteger("top_k", 0),
+  min_p: optionalNumber("min_p", 0, 1),
+  repeat_penalty: optionalNumber("repeat_penalty", 0, 10),
+  ignore_eos: t.Optional(t.Boolean()),
+});
+export type ChatCompletionRequest = Static<typeof ChatCompletionRequest>;
+
+export const ModelObject = t.Object({
+  id: t.String(),
+  object: t.Literal("model"),
+  created: t.Integer(),
+  owned_by: t.String(),
+});
+
+export const ModelList = t.Object({ object: t.Literal("list"), data: t.Array(ModelObject) });
+
+export const ErrorBody = t.Object({
+  error: t.Object({
+    message: t.String(),
+    type: t.String(),
+    param: t.Union([t.String(), t.Null()]),
+    code: t.Union([t.String(), t.Null()]),
+  }),
+});
+export type ErrorBody = Static<typeof ErrorBody>;
+
+const Usage = t.Object({
+  prompt_tokens: t.Integer(),
+  completion_tokens: t.Integer(),
+  total_tokens: t.Integer(),
+  prompt_tokens_details: t.Optional(t.Object({ cached_tokens: t.Integer() })),
+});
+
+export const ChatCompletion = t.Object({
+  id: t.String(),
+  object: t.Literal("chat.completion"),
+  created: t.Integer(),
+  model: t.String(),
+  choices: t.Array(
+    t.Object({
+      index: t.Integer(),
+      message: t.Object({
+        role: t.Literal("assistant"),
+        content: t.Union([t.String(), t.Null()]),
+        reasoning_content: t.Optional(t.String()),
+        tool_calls: t.Optional(t.Array(ToolCallSchema)),
+      }),
+      finish_reason: t.Union([t.Literal("stop"), t.Literal("length"), t.Literal("tool_calls")]),
+      logprobs: t.Null(),
+    }),
+  ),
+  usage: Usage,
+});
+export type ChatCompletion = Static<typeof ChatCompletion>;
+export type Usage = Static<typeof Usage>;
+
+export const Health = t.Object({ status: t.String() });

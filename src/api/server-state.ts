@@ -1,0 +1,59 @@
+import { ApiError } from "./api-error.ts";
+import type { CompletionService } from "./completion-service.ts";
+
+/** What the routes need to know about the server: loading, ready, or draining. */
+export class ServerState {
+  service: CompletionService | undefined;
+  loadProgress = 0;
+  draining = false;
+  private readonly running = new Set<AbortController>();
+  private idleWaiters: Array<() => void> = [];
+
+  constructor(
+    readonly modelId: string,
+    readonly created = Math.floor(Date.now() / 1000),
+  ) {}
+
+  /** The service, or a 503 while the model loads or the server shuts down. */
+  ready(): CompletionService {
+    if (this.draining)
+      throw new ApiError(503, "the server is shutting down", "unavailable_error", "shutting_down");
+    if (!this.service) {
+      const percent = Math.floor(this.loadProgress * 100);
+      throw new ApiError(
+        503,
+        `the model is loading (${percent}%)`,
+        "unavailable_error",
+        "model_loading",
+        null,
+        { "retry-after": "2" },
+      );
+    }
+    return this.service;
+  }
+
+  /** Tracks one request's cancellation; call the result when the request is over. */
+  track(controller: AbortController): () => void {
+    this.running.add(controller);
+    return () => {
+      if (!this.running.delete(controller) || this.running.size > 0) return;
+      for (const wake of this.idleWaiters.splice(0)) wake();
+    };
+  }
+
+  get inFlight(): number {
+    return this.running.size;
+  }
+
+  /** Waits until no request runs, or `ms` passes; then cancels whatever still runs. */
+  async drain(ms: number): Promise<void> {
+    this.draining = true;
+    if (this.running.size > 0) {
+      await Promise.race([
+        new Promise<void>((resolve) => this.idleWaiters.push(resolve)),
+        new Promise<void>((resolve) => setTimeout(resolve, ms)),
+      ]);
+    }
+    for (const controller of this.running) controller.abort(new Error("server shutting down"));
+  }
+}

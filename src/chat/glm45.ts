@@ -1,0 +1,106 @@
+import { Glm45ReplyParser } from "./glm45-reply-parser.ts";
+import { parseJsonObject } from "./json-object.ts";
+import { toPythonJson } from "./python-json.ts";
+import type {
+  ChatFormat,
+  ChatMessage,
+  PromptPart,
+  RenderOptions,
+  ToolDefinition,
+} from "./types.ts";
+
+const TOOLS_INTRO =
+  "\n# Tools\n\nYou may call one or more functions to assist with the user query.\n\n" +
+  "You are provided with function signatures within <tools></tools> XML tags:\n<tools>\n";
+
+const TOOLS_OUTRO =
+  "</tools>\n\nFor each function call, output the function name and arguments within the " +
+  "following XML format:\n<tool_call>{function-name}\n<arg_key>{arg-key-1}</arg_key>\n" +
+  "<arg_value>{arg-value-1}</arg_value>\n<arg_key>{arg-key-2}</arg_key>\n" +
+  "<arg_value>{arg-value-2}</arg_value>\n...\n</tool_call>";
+
+/** GLM-4.5 / 4.6 (glm4moe) prompt format, with <think> reasoning and XML tool calls. */
+export function createGlm45Format(): ChatFormat {
+  return {
+    family: "glm45",
+    render: renderGlm45Prompt,
+    stopTokens: ["<|endoftext|>", "<|user|>", "<|observation|>"],
+    createReplyParser: (options) => new Glm45ReplyParser(options),
+  };
+}
+
+export function renderGlm45Prompt(messages: ChatMessage[], options: RenderOptions): PromptPart[] {
+  const parts: PromptPart[] = [{ special: "[gMASK]" }, { special: "<sop>" }];
+  const tools = options.tools ?? [];
+  if (tools.length > 0) parts.push({ special: "<|system|>" }, { text: renderToolList(tools) });
+  const lastUser = messages.findLastIndex((message) => message.role === "user");
+  messages.forEach((message, index) => {
+    const previous = messages[index - 1];
+    if (message.role === "assistant") parts.push(...renderAssistant(message, index > lastUser));
+    else parts.push(...renderMessage(message, previous, options));
+  });
+  parts.push({ special: "<|assistant|>" });
+  // The template's enable_thinking=false: an empty think block tells the model to skip it.
+  if (!options.reasoning) parts.push({ text: "\n<think></think>" });
+  return parts;
+}
+
+function renderToolList(tools: ToolDefinition[]): string {
+  // Like the template's `tool | tojson`: the whole tool object, one per line.
+  const lines = tools.map((tool) => `${toPythonJson(tool)}\n`);
+  return `${TOOLS_INTRO}${lines.join("")}${TOOLS_OUTRO}`;
+}
+
+function renderMessage(
+  message: ChatMessage,
+  previous: ChatMessage | undefined,
+  options: RenderOptions,
+): PromptPart[] {
+  const content = message.content ?? "";
+  if (message.role === "user")
+    return [{ special: "<|user|>" }, { text: userText(content, options) }];
+  if (message.role !== "tool") {
+    return [{ special: `<|${message.role}|>` }, { text: `\n${content}` }];
+  }
+  const response: PromptPart = { text: `\n<tool_response>\n${content}\n</tool_response>` };
+  // Consecutive tool results share one observation turn.
+  if (previous?.role === "tool") return [response];
+  return [{ special: "<|observation|>" }, response];
+}
+
+/** The template's enable_thinking=false also appends the "/nothink" soft switch to user turns. */
+function userText(content: string, options: RenderOptions): string {
+  if (options.reasoning || content.endsWith("/nothink")) return `\n${content}`;
+  return `\n${content}/nothink`;
+}
+
+/** Reasoning is kept only for turns after the last user message (an in-progress tool loop). */
+function renderAssistant(message: ChatMessage, keepReasoning: boolean): PromptPart[] {
+  const { reasoning, content } = splitReasoning(message.content ?? "");
+  let text =
+    keepReasoning && reasoning ? `\n<think>${reasoning.trim()}</think>` : "\n<think></think>";
+  if (content.trim()) text += `\n${content.trim()}`;
+  for (const call of message.tool_calls ?? []) text += encodeToolCall(call.function);
+  return [{ special: "<|assistant|>" }, { text }];
+}
+
+/** Splits "<think>r</think>c" the way the template does; no </think> means no reasoning. */
+function splitReasoning(content: string): { reasoning: string; content: string } {
+  const close = content.indexOf("</think>");
+  if (close < 0) return { reasoning: "", content };
+  const before = content.slice(0, close).replace(/\n+$/, "");
+  const open = before.lastIndexOf("<think>");
+  const reasoning = before.slice(open < 0 ? 0 : open + "<think>".length).replace(/^\n+/, "");
+  const after = content.slice(content.lastIndexOf("</think>") + "</think>".length);
+  return { reasoning, content: after.replace(/^\n+/, "") };
+}
+
+function encodeToolCall(call: { name: string; arguments: string }): string {
+  let text = `\n<tool_call>${call.name}\n`;
+  const args = parseJsonObject(call.arguments) ?? {};
+  for (const [key, value] of Object.entries(args)) {
+    const encoded = typeof value === "string" ? value : toPythonJson(value);
+    text += `<arg_key>${key}</arg_key>\n<arg_value>${encoded}</arg_value>\n`;
+  }
+  return `${text}</tool_call>`;
+}

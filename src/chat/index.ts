@@ -1,0 +1,5 @@
+export { detectChatFamily } from "./chat-family.ts";
+export { createChatFormat } from "./chat-format.ts";
+export { promptToText } from "./prompt-text.ts";
+export { applyToolChoice } from "./tool-choice.ts";
+export type * from "./types.ts";

@@ -1,0 +1,61 @@
+export interface StopMatch {
+  /** Text that is safe to pass on. */
+  text: string;
+  /** True once a stop string appeared; nothing after it is ever passed on. */
+  stopped: boolean;
+}
+
+/**
+ * Finds OpenAI `stop` strings across piece boundaries. Text that could still be the start of a
+ * stop string is held back until the next piece decides it.
+ */
+export class StopStringMatcher {
+  private held = "";
+  private done = false;
+
+  constructor(private readonly stops: string[]) {}
+
+  push(piece: string): StopMatch {
+    if (this.done) return { text: "", stopped: true };
+    const text = this.held + piece;
+    const found = this.earliestStop(text);
+    if (found >= 0) {
+      this.done = true;
+      this.held = "";
+      return { text: text.slice(0, found), stopped: true };
+    }
+    const keep = this.partialStopLength(text);
+    this.held = text.slice(text.length - keep);
+    return { text: text.slice(0, text.length - keep), stopped: false };
+  }
+
+  /** The reply ended: held text was not a stop string after all. */
+  flush(): string {
+    const text = this.held;
+    this.held = "";
+    return this.done ? "" : text;
+  }
+
+  private earliestStop(text: string): number {
+    let earliest = -1;
+    for (const stop of this.stops) {
+      const at = text.indexOf(stop);
+      if (at >= 0 && (earliest < 0 || at < earliest)) earliest = at;
+    }
+    return earliest;
+  }
+
+  /** Length of the longest end of `text` that begins some stop string. */
+  private partialStopLength(text: string): number {
+    let longest = 0;
+    for (const stop of this.stops) {
+      for (let length = Math.min(stop.length - 1, text.length); length > longest; length--) {
+        if (stop.startsWith(text.slice(text.length - length))) {
+          longest = length;
+          break;
+        }
+      }
+    }
+    return longest;
+  }
+}

@@ -1,0 +1,287 @@
+import { type Static, Type as t } from "@sinclair/typebox";
+import { Value } from "@sinclair/typebox/value";
+
+/** A bad flag or environment value: main prints the message and exits with code 2. */
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ConfigError";
+  }
+}
+
+export const ConfigSchema = t.Object({
+  model: t.Optional(t.String({ minLength: 1 })),
+  alias: t.Optional(t.String({ minLength: 1 })),
+  host: t.String({ minLength: 1 }),
+  port: t.Integer({ minimum: 0, maximum: 65535 }),
+  threads: t.Optional(t.Integer({ minimum: 1, maximum: 1024 })),
+  ctxSize: t.Integer({ minimum: 64 }),
+  parallel: t.Integer({ minimum: 1, maximum: 256 }),
+  batchSize: t.Integer({ minimum: 1 }),
+  gpuLayers: t.Integer({ minimum: -1 }),
+  apiKeys: t.Array(t.String({ minLength: 1 })),
+  corsOrigin: t.String({ minLength: 1 }),
+  queueLimit: t.Integer({ minimum: 0 }),
+  maxBody: t.Integer({ minimum: 1024 }),
+  drainSeconds: t.Number({ minimum: 0 }),
+  chatFormat: t.Union([
+    t.Literal("auto"),
+    t.Literal("glm4"),
+    t.Literal("chatglm3"),
+    t.Literal("glm45"),
+    t.Literal("jinja"),
+  ]),
+  reasoning: t.Boolean(),
+  logPrompts: t.Boolean(),
+  help: t.Boolean(),
+  version: t.Boolean(),
+});
+export type Config = Static<typeof ConfigSchema>;
+type Key = keyof Config;
+
+type Kind = "string" | "integer" | "number" | "bytes" | "boolean" | "list";
+interface Flag {
+  key: Key;
+  names: string[];
+  kind: Kind;
+  env?: string[];
+  help: string;
+}
+
+/** Every flag, like llama-server's where one exists, each with an environment twin. */
+export const FLAGS: Flag[] = [
+  {
+    key: "model",
+    names: ["--model", "-m"],
+    kind: "string",
+    env: ["GLM_MODEL", "MODEL"],
+    help: "GGUF file to serve (default: the built-in demo model)",
+  },
+  {
+    key: "alias",
+    names: ["--alias", "-a"],
+    kind: "string",
+    help: "model id in answers and /v1/models (default: file name)",
+  },
+  {
+    key: "host",
+    names: ["--host"],
+    kind: "string",
+    help: "address to listen on (default 127.0.0.1)",
+  },
+  {
+    key: "port",
+    names: ["--port"],
+    kind: "integer",
+    env: ["GLM_PORT", "PORT"],
+    help: "port (default 8000; 0 picks a free one)",
+  },
+  {
+    key: "threads",
+    names: ["--threads", "-t"],
+    kind: "integer",
+    help: "CPU threads for inference (default: all cores)",
+  },
+  {
+    key: "ctxSize",
+    names: ["--ctx-size", "-c"],
+    kind: "integer",
+    help: "total context in tokens, split across slots (default 16384)",
+  },
+  {
+    key: "parallel",
+    names: ["--parallel", "-np"],
+    kind: "integer",
+    help: "slots decoded together (default 4)",
+  },
+  {
+    key: "batchSize",
+    names: ["--batch-size", "-b"],
+    kind: "integer",
+    help: "tokens per decode step (default 512)",
+  },
+  {
+    key: "gpuLayers",
+    names: ["--n-gpu-layers", "-ngl"],
+    kind: "integer",
+    env: ["GLM_N_GPU_LAYERS"],
+    help: "layers on the GPU; -1 = all (default -1)",
+  },
+  {
+    key: "apiKeys",
+    names: ["--api-key"],
+    kind: "list",
+    env: ["GLM_API_KEY"],
+    help: "require 'Authorization: Bearer KEY'; repeat or comma-separate for several",
+  },
+  {
+    key: "corsOrigin",
+    names: ["--cors-origin"],
+    kind: "string",
+    help: "Access-Control-Allow-Origin (default *)",
+  },
+  {
+    key: "queueLimit",
+    names: ["--queue-limit"],
+    kind: "integer",
+    help: "requests that may wait for a slot before 429 (default 64)",
+  },
+  {
+    key: "maxBody",
+    names: ["--max-body"],
+    kind: "bytes",
+    help: "largest request body, e.g. 8MiB (default 8MiB)",
+  },
+  {
+    key: "drainSeconds",
+    names: ["--drain-seconds"],
+    kind: "number",
+    help: "on SIGINT/SIGTERM, time to let requests finish (default 10)",
+  },
+  {
+    key: "chatFormat",
+    names: ["--chat-format"],
+    kind: "string",
+    help: "auto|glm4|chatglm3|glm45|jinja (default auto, from the GGUF)",
+  },
+  {
+    key: "reasoning",
+    names: ["--reasoning"],
+    kind: "boolean",
+    help: "GLM-4.5: think, and return reasoning_content",
+  },
+  {
+    key: "logPrompts",
+    names: ["--log-prompts"],
+    kind: "boolean",
+    help: "include prompt and reply text in logs",
+  },
+  { key: "help", names: ["--help", "-h"], kind: "boolean", env: [], help: "show this help" },
+  { key: "version", names: ["--version"], kind: "boolean", env: [], help: "print the version" },
+];
+
+const DEFAULTS: Config = {
+  host: "127.0.0.1",
+  port: 8000,
+  ctxSize: 16384,
+  parallel: 4,
+  batchSize: 512,
+  gpuLayers: -1,
+  apiKeys: [],
+  corsOrigin: "*",
+  queueLimit: 64,
+  maxBody: 8 * 1024 * 1024,
+  drainSeconds: 10,
+  chatFormat: "auto",
+  reasoning: false,
+  logPrompts: false,
+  help: false,
+  version: false,
+};
+
+/** Flags win over environment variables, which win over defaults. */
+export function parseConfig(argv: string[], env: Record<string, string | undefined>): Config {
+  const values: Record<string, unknown> = { ...DEFAULTS };
+  for (const flag of FLAGS) {
+    const name = envNames(flag).find((candidate) => env[candidate] !== undefined);
+    if (name) values[flag.key] = convert(flag, env[name] ?? "", name, undefined);
+  }
+  const fromFlags = new Set<Key>();
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] ?? "";
+    const [name, inline] =
+      arg.startsWith("--") && arg.includes("=") ? splitOnce(arg) : [arg, undefined];
+    const flag = FLAGS.find((candidate) => candidate.names.includes(name));
+    if (!flag) throw new ConfigError(`unknown option '${arg}' (see --help)`);
+    if (flag.kind === "boolean") {
+      values[flag.key] = inline === undefined ? true : convert(flag, inline, name, undefined);
+      continue;
+    }
+    const raw = inline ?? argv[++i];
+    if (raw === undefined) throw new ConfigError(`${name} needs a value`);
+    const previous = fromFlags.has(flag.key) ? values[flag.key] : undefined;
+    values[flag.key] = convert(flag, raw, name, previous);
+    fromFlags.add(flag.key);
+  }
+  return validate(values);
+}
+
+function validate(values: Record<string, unknown>): Config {
+  const error = Value.Errors(ConfigSchema, values).First();
+  if (!error) return values as Config;
+  const key = error.path.split("/")[1] as Key;
+  const flag = FLAGS.find((candidate) => candidate.key === key);
+  const shown = JSON.stringify(values[key]);
+  throw new ConfigError(`${flag?.names[0] ?? key} ${shown}: ${error.message.toLowerCase()}`);
+}
+
+function convert(flag: Flag, raw: string, source: string, previous: unknown): unknown {
+  switch (flag.kind) {
+    case "string":
+      return raw;
+    case "integer":
+      if (!/^-?\d+$/.test(raw.trim()))
+        throw new ConfigError(`${source} must be an integer, not '${raw}'`);
+      return Number(raw);
+    case "number":
+      if (!Number.isFinite(Number(raw)) || raw.trim() === "") {
+        throw new ConfigError(`${source} must be a number, not '${raw}'`);
+      }
+      return Number(raw);
+    case "bytes":
+      return parseBytes(raw, source);
+    case "boolean":
+      if (/^(1|true|yes|on)$/i.test(raw)) return true;
+      if (/^(0|false|no|off|)$/i.test(raw)) return false;
+      throw new ConfigError(`${source} must be true or false, not '${raw}'`);
+    case "list": {
+      const items = raw
+        .split(",")
+        .map((item) => item.trim())
+        .filter(Boolean);
+      if (items.length === 0) throw new ConfigError(`${source} must not be empty`);
+      return [...((previous as string[] | undefined) ?? []), ...items];
+    }
+  }
+}
+
+const UNITS: Record<string, number> = {
+  "": 1,
+  k: 1e3,
+  kb: 1e3,
+  kib: 1024,
+  m: 1e6,
+  mb: 1e6,
+  mib: 1 << 20,
+  g: 1e9,
+  gb: 1e9,
+  gib: 1 << 30,
+};
+
+function parseBytes(raw: string, source: string): number {
+  const match = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(raw);
+  const unit = UNITS[match?.[2]?.toLowerCase() ?? "?"];
+  if (!match || unit === undefined)
+    throw new ConfigError(`${source} must be a size like 8MiB, not '${raw}'`);
+  return Math.floor(Number(match[1]) * unit);
+}
+
+function envNames(flag: Flag): string[] {
+  return flag.env ?? [`GLM_${flag.key.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`];
+}
+
+function splitOnce(arg: string): [string, string] {
+  const at = arg.indexOf("=");
+  return [arg.slice(0, at), arg.slice(at + 1)];
+}
+
+/** The --help text, generated from FLAGS so it cannot drift. */
+export function helpText(): string {
+  const lines = FLAGS.map((flag) => {
+    const value = flag.kind === "boolean" ? "" : " <value>";
+    const names = `${flag.names.join(", ")}${value}`.padEnd(30);
+    const env = envNames(flag);
+    return `  ${names} ${flag.help}${env.length ? ` [env ${env.join(", ")}]` : ""}`;
+  });
+  return ["usage: glm-serve [options]", "", "options:", ...lines].join("\n");
+}

@@ -1,0 +1,66 @@
+import { existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import process from "node:process";
+import packageJson from "../package.json" with { type: "json" };
+import { ConfigError, helpText, parseConfig } from "./config.ts";
+import { writeDemoModel } from "./gguf/demo-model.ts";
+import { type RunningServer, StartupError, startServer } from "./server.ts";
+
+function exitWith(message: string): never {
+  console.error(`glm-serve: ${message}`);
+  process.exit(2);
+}
+
+/** The demo model is generated at start, so it is embedded in every build, the binary too. */
+function demoModelPath(): string {
+  const folder = mkdtempSync(join(tmpdir(), "glm-serve-demo-"));
+  process.on("exit", () => rmSync(folder, { recursive: true, force: true }));
+  const path = join(folder, "glm-serve-demo.gguf");
+  writeDemoModel(path);
+  return path;
+}
+
+async function main(): Promise<void> {
+  const config = parseConfig(process.argv.slice(2), process.env);
+  if (config.help) {
+    console.log(helpText());
+    return;
+  }
+  if (config.version) {
+    console.log(`glm-serve ${packageJson.version}`);
+    return;
+  }
+  if (
+    config.model !== undefined &&
+    !(existsSync(config.model) && statSync(config.model).isFile())
+  ) {
+    exitWith(`model file not found: ${config.model}`);
+  }
+  const server = await startServer(
+    config,
+    config.model ?? demoModelPath(),
+    config.model === undefined,
+  );
+  handleSignals(server, config.drainSeconds * 1000);
+}
+
+function handleSignals(server: RunningServer, drainMs: number): void {
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.error(
+      `glm-serve: ${signal}: finishing ${server.state.inFlight} request(s), at most ${drainMs / 1000} s`,
+    );
+    await server.shutdown(drainMs);
+    process.exit(0);
+  };
+  process.on("SIGINT", () => void stop("SIGINT"));
+  process.on("SIGTERM", () => void stop("SIGTERM"));
+}
+
+main().catch((error: unknown) => {
+  if (error instanceof ConfigError || error instanceof StartupError) exitWith(error.message);
+  exitWith(error instanceof Error ? (error.stack ?? error.message) : String(error));
+});

@@ -1,0 +1,126 @@
+import { basename, extname } from "node:path";
+import process from "node:process";
+import { createApp } from "./api/app.ts";
+import { CompletionService } from "./api/completion-service.ts";
+import { ServerState } from "./api/server-state.ts";
+import { createChatFormat, detectChatFamily } from "./chat/index.ts";
+import type { ChatFamily } from "./chat/types.ts";
+import type { Config } from "./config.ts";
+import { Engine } from "./engine/engine.ts";
+import { createLoadProgress } from "./load-progress.ts";
+import { Semaphore } from "./queue.ts";
+import { RequestLog } from "./request-log.ts";
+
+/** A startup failure: main prints the message on one line and exits with code 2. */
+export class StartupError extends Error {}
+
+export interface RunningServer {
+  url: string;
+  state: ServerState;
+  /** Stops listening, drains requests for up to `drainMs`, then frees the model. */
+  shutdown(drainMs: number): Promise<void>;
+}
+
+interface Listener {
+  port: number;
+  stop(): Promise<void>;
+}
+
+/** Listens at once (503 while loading), then loads the model and starts answering. */
+export async function startServer(
+  config: Config,
+  modelPath: string,
+  demo: boolean,
+): Promise<RunningServer> {
+  const modelId =
+    config.alias ?? (demo ? "glm-serve-demo" : basename(modelPath, extname(modelPath)));
+  const state = new ServerState(modelId);
+  const log = new RequestLog();
+  const app = createApp(state, config, log);
+  const listener = await listen(app.fetch, config);
+  const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${listener.port}`;
+  const progress = createLoadProgress(process.stderr, modelId);
+  let engine: Engine;
+  try {
+    engine = await Engine.open(
+      modelPath,
+      {
+        ctxSize: config.ctxSize,
+        slots: config.parallel,
+        batchSize: config.batchSize,
+        gpuLayers: config.gpuLayers,
+        ...(config.threads ? { threads: config.threads } : {}),
+      },
+      (fraction) => {
+        state.loadProgress = fraction;
+        progress(fraction);
+      },
+    );
+  } catch (error) {
+    await listener.stop();
+    throw new StartupError(`cannot load ${modelPath}: ${(error as Error).message}`);
+  }
+  const family: ChatFamily =
+    config.chatFormat === "auto" ? detectChatFamily(engine.info) : config.chatFormat;
+  try {
+    const format = createChatFormat(family, { chatTemplate: engine.info.chatTemplate });
+    const queue = new Semaphore(config.parallel, config.queueLimit);
+    state.service = new CompletionService(engine, format, queue, config.reasoning);
+  } catch (error) {
+    await engine.close();
+    await listener.stop();
+    throw new StartupError((error as Error).message);
+  }
+  const info = engine.info;
+  const what = demo
+    ? "the built-in demo model (pass --model path/to/model.gguf to serve a real one)"
+    : modelPath;
+  console.log(
+    `glm-serve listening on ${url} · model ${modelId} (${info.arch}, ${family} format) from ${what} · context ${info.nCtxSlot} tokens × ${config.parallel} slots · ${config.threads ?? "all"} threads`,
+  );
+  return {
+    url,
+    state,
+    async shutdown(drainMs) {
+      const stopped = listener.stop();
+      await state.drain(drainMs);
+      await stopped;
+      await engine.close();
+    },
+  };
+}
+
+type Fetch = (request: Request) => Response | Promise<Response>;
+
+interface DenoServe {
+  serve(
+    options: { port: number; hostname: string; onListen?: () => void },
+    handler: Fetch,
+  ): { addr: { port: number }; shutdown(): Promise<void> };
+}
+
+async function listen(fetch: Fetch, config: Config): Promise<Listener> {
+  try {
+    if (typeof globalThis.Bun !== "undefined") {
+      const server = Bun.serve({
+        port: config.port,
+        hostname: config.host,
+        // A little over the limit, so the API's own 413 answers most oversized bodies.
+        maxRequestBodySize: config.maxBody + 64 * 1024,
+        idleTimeout: 0,
+        fetch,
+      });
+      return { port: server.port ?? config.port, stop: () => server.stop() };
+    }
+    const deno = (globalThis as unknown as { Deno: DenoServe }).Deno;
+    const server = deno.serve(
+      { port: config.port, hostname: config.host, onListen: () => {} },
+      fetch,
+    );
+    return { port: server.addr.port, stop: () => server.shutdown() };
+  } catch (error) {
+    throw new StartupError(
+      `cannot listen on ${config.host}:${config.port}: ${(error as Error).message}`,
+    );
+  }
+}
