@@ -101,7 +101,7 @@ $(BUILD)/node-llama-cpp-$(NLC_VERSION).tgz:
 $(LLAMA_SRC)/CMakeLists.txt: $(BUILD)/node-llama-cpp-$(NLC_VERSION).tgz
 	rm -rf $(LLAMA_SRC) $(BUILD)/package
 	tar -xzf $< -C $(BUILD) package/llama/gitRelease.bundle
-	git clone --quiet $(BUILD)/package/llama/gitRelease.bundle $(LLAMA_SRC)
+	git -c advice.detachedHead=false clone --quiet $(BUILD)/package/llama/gitRelease.bundle $(LLAMA_SRC)
 	rm -rf $(BUILD)/package
 	@touch $@
 

@@ -39,6 +39,7 @@ export async function startServer(
   const app = createApp(state, config, log);
   const listener = await listen(app.fetch, config);
   const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${listener.port}`;
+  console.error(`glm-serve: listening on ${url}; loading ${modelId}, /health answers 503 until ready`);
   const progress = createLoadProgress(process.stderr, modelId);
   let engine: Engine;
   try {
@@ -76,7 +77,7 @@ export async function startServer(
     ? "the built-in demo model (pass --model path/to/model.gguf to serve a real one)"
     : modelPath;
   console.log(
-    `glm-serve listening on ${url} · model ${modelId} (${info.arch}, ${family} format) from ${what} · context ${info.nCtxSlot} tokens × ${config.parallel} slots · ${config.threads ?? "all"} threads`,
+    `glm-serve ready on ${url} · model ${modelId} (${info.arch}, ${family} format) from ${what} · context ${info.nCtxSlot} tokens × ${config.parallel} slots · ${config.threads ?? "all"} threads`,
   );
   return {
     url,

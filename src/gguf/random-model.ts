@@ -42,7 +42,7 @@ export const RANDOM_PRESETS = {
       layers: 24,
       heads: 16,
       kvHeads: 2,
-      feedForward: 6912,
+      feedForward: 6848,
       contextLength: 32768,
     },
     vocabSize: GLM4_VOCAB_SIZE,

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { ChatGlm3ReplyParser } from "../../src/chat/chatglm3-reply-parser.ts";
 import type { ToolDefinition } from "../../src/chat/types.ts";
-import { type ReplySummary, feed, splitsOf } from "./reply-harness.ts";
+import { feed, type ReplySummary, splitsOf } from "./reply-harness.ts";
 
 const tools: ToolDefinition[] = [
   { type: "function", function: { name: "get_weather" } },
@@ -30,9 +30,12 @@ const rows: Row[] = [
   },
   {
     name: "tool call",
-    input: "get_weather\n```python\ntool_call(city=\"Paris\", days=3)\n```",
+    input: 'get_weather\n```python\ntool_call(city="Paris", days=3)\n```',
     tools,
-    expected: { content: "", calls: [{ name: "get_weather", arguments: '{"city":"Paris","days":3}' }] },
+    expected: {
+      content: "",
+      calls: [{ name: "get_weather", arguments: '{"city":"Paris","days":3}' }],
+    },
   },
   {
     name: "tool call with a space before the code block",
@@ -88,7 +91,12 @@ const rows: Row[] = [
     tools,
     expected: { content: "get_time\n```python\ntool_call()\n```", calls: [] },
   },
-  { name: "partial tool name", input: "get_wea", tools, expected: { content: "get_wea", calls: [] } },
+  {
+    name: "partial tool name",
+    input: "get_wea",
+    tools,
+    expected: { content: "get_wea", calls: [] },
+  },
   {
     name: "unicode content",
     input: "\n 你好 👋",

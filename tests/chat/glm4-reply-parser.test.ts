@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { Glm4ReplyParser } from "../../src/chat/glm4-reply-parser.ts";
 import type { ToolDefinition } from "../../src/chat/types.ts";
-import { type ReplySummary, feed, feedEvents, splitsOf } from "./reply-harness.ts";
+import { feed, feedEvents, type ReplySummary, splitsOf } from "./reply-harness.ts";
 
 const weather: ToolDefinition = { type: "function", function: { name: "get_weather" } };
 const search: ToolDefinition = { type: "function", function: { name: "get_weather_history" } };
@@ -52,7 +52,10 @@ const rows: Row[] = [
     expected: {
       content: "",
       calls: [
-        { name: "get_weather", arguments: '{"city": "北京", "opts": {"units": ["c", "f"], "n": null}}' },
+        {
+          name: "get_weather",
+          arguments: '{"city": "北京", "opts": {"units": ["c", "f"], "n": null}}',
+        },
       ],
     },
   },

@@ -1,8 +1,8 @@
 import { describe, expect, test } from "bun:test";
 import { Template } from "@huggingface/jinja";
 import {
-  GLM4_DEFAULT_PREAMBLE,
   createGlm4Format,
+  GLM4_DEFAULT_PREAMBLE,
   preambleFromTemplate,
   renderGlm4Prompt,
 } from "../../src/chat/glm4.ts";
@@ -122,10 +122,12 @@ describe("preambleFromTemplate", () => {
     const template = GLM4_TEMPLATE.replace(GLM4_DEFAULT_PREAMBLE, "You are GLM, a custom build.");
     expect(preambleFromTemplate(template)).toBe("You are GLM, a custom build.");
     const format = createGlm4Format(template);
-    const text = promptToText(format.render([{ role: "user", content: "x" }], { tools: [weather] }));
-    expect(text.startsWith("[gMASK]<sop><|system|>\nYou are GLM, a custom build.\n\n# 可用工具")).toBe(
-      true,
+    const text = promptToText(
+      format.render([{ role: "user", content: "x" }], { tools: [weather] }),
     );
+    expect(
+      text.startsWith("[gMASK]<sop><|system|>\nYou are GLM, a custom build.\n\n# 可用工具"),
+    ).toBe(true);
   });
 
   test("falls back when the template has no tools section or computes it", () => {
@@ -137,6 +139,10 @@ describe("preambleFromTemplate", () => {
 
 describe("createGlm4Format", () => {
   test("stop tokens", () => {
-    expect(createGlm4Format(null).stopTokens).toEqual(["<|endoftext|>", "<|user|>", "<|observation|>"]);
+    expect(createGlm4Format(null).stopTokens).toEqual([
+      "<|endoftext|>",
+      "<|user|>",
+      "<|observation|>",
+    ]);
   });
 });

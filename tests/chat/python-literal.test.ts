@@ -8,7 +8,11 @@ import {
 const valid: { name: string; input: string; expected: PyValue }[] = [
   { name: "double-quoted string", input: '"Paris"', expected: "Paris" },
   { name: "single-quoted string", input: "'Paris'", expected: "Paris" },
-  { name: "escapes", input: String.raw`'a\'b\n\t\\ \x41\u00e9\U0001F600'`, expected: "a'b\n\t\\ Aé😀" },
+  {
+    name: "escapes",
+    input: String.raw`'a\'b\n\t\\ \x41\u00e9\U0001F600'`,
+    expected: "a'b\n\t\\ Aé😀",
+  },
   { name: "unknown escape kept", input: String.raw`'C:\dir'`, expected: "C:\\dir" },
   { name: "triple-quoted string", input: "'''two\nlines'''", expected: "two\nlines" },
   { name: "adjacent strings join", input: "'ab' \"cd\"", expected: "abcd" },

@@ -14,7 +14,8 @@ export function summarize(events: ReplyEvent[]): ReplySummary {
   for (const event of events) {
     if (event.kind === "content") content += event.text;
     else if (event.kind === "reasoning") reasoning += event.text;
-    else if (event.kind === "tool_call_start") calls[event.index] = { name: event.name, arguments: "" };
+    else if (event.kind === "tool_call_start")
+      calls[event.index] = { name: event.name, arguments: "" };
     else {
       const call = calls[event.index];
       if (!call) throw new Error(`arguments before start for call ${event.index}`);

@@ -98,7 +98,7 @@ test("cancel inside prefill and inside decode leaves the slot reusable", async (
   const prefill = collect(engine.generate(long, greedy, inPrefill.signal));
   await waitUntil(() => {
     const slot = engine.slots()[0];
-    return slot?.busy && slot.cachedTokens > 0 && slot.cachedTokens < long.length;
+    return slot?.busy === true && slot.cachedTokens > 0 && slot.cachedTokens < long.length;
   });
   inPrefill.abort();
   await assert.rejects(prefill);
