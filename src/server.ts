@@ -39,7 +39,9 @@ export async function startServer(
   const app = createApp(state, config, log);
   const listener = await listen(app.fetch, config);
   const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${listener.port}`;
-  console.error(`glm-serve: listening on ${url}; loading ${modelId}, /health answers 503 until ready`);
+  console.error(
+    `glm-serve: listening on ${url}; loading ${modelId}, /health answers 503 until ready`,
+  );
   const progress = createLoadProgress(process.stderr, modelId);
   let engine: Engine;
   try {

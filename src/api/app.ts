@@ -8,6 +8,7 @@ import { toApiError } from "./error-mapper.ts";
 import { healthRoute } from "./health-route.ts";
 import { modelsRoute } from "./models-route.ts";
 import type { ServerState } from "./server-state.ts";
+import { slotsRoute } from "./slots-route.ts";
 
 export type AppConfig = Pick<Config, "apiKeys" | "corsOrigin" | "maxBody">;
 
@@ -16,6 +17,7 @@ const ROUTE_METHODS: Array<[RegExp, string[]]> = [
   [/^\/v1\/chat\/completions\/?$/, ["POST"]],
   [/^\/v1\/models(\/[^/]+)?\/?$/, ["GET"]],
   [/^\/health\/?$/, ["GET"]],
+  [/^\/slots\/?$/, ["GET"]],
 ];
 
 /** The whole HTTP API: guards first, then one plugin per route group, and one error mapper. */
@@ -61,6 +63,7 @@ export function createApp(state: ServerState, config: AppConfig, log: RequestLog
     })
     .use(healthRoute(state))
     .use(modelsRoute(state))
+    .use(slotsRoute(state))
     .use(chatCompletionsRoute(state, log));
 }
 

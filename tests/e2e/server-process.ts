@@ -49,7 +49,13 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerPr
   );
   let errText = "";
   void (async () => {
-    for await (const chunk of child.stderr) errText += new TextDecoder().decode(chunk);
+    const reader = child.stderr.getReader();
+    const decoder = new TextDecoder();
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) return;
+      errText += decoder.decode(value, { stream: true });
+    }
   })();
   const url = await readyUrl(child, () => errText);
   const stop = async (signal: NodeJS.Signals = "SIGTERM") => {
