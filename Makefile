@@ -67,7 +67,7 @@ CXXFLAGS_GLM := -std=c++17 -O2 -fPIC -Wall -Wextra -Werror=return-type $(SAN_FLA
 DEMO_MODEL := models/demo.gguf
 
 .PHONY: all native deps serve test test-ts test-deno lint typecheck bench binary clean \
-  reference tools-bun tools-deno
+  reference bench-tools tools-bun tools-deno
 
 all: native deps $(DEMO_MODEL)
 
@@ -127,6 +127,12 @@ $(REFERENCE): $(LIBLLAMA)
 
 reference: $(REFERENCE)
 
+BENCH_TOOLS := $(LLAMA_OUT)/bin/llama-server $(LLAMA_OUT)/bin/llama-bench
+$(BENCH_TOOLS): $(LIBLLAMA)
+	cmake --build $(LLAMA_OUT) --target llama-server llama-bench -j $(JOBS)
+
+bench-tools: $(BENCH_TOOLS)
+
 # --- models -----------------------------------------------------------------------------------
 $(DEMO_MODEL): $(wildcard src/gguf/*.ts) | deps
 	@mkdir -p models
@@ -143,19 +149,20 @@ lint: deps
 	node_modules/.bin/biome check .
 
 TEST_ENV := GLM_LIBRARY=$(CURDIR)/$(LIBGLM) GLM_REFERENCE=$(CURDIR)/$(REFERENCE)
-DENO_SUITES := $(wildcard tests/engine/*.suite.ts)
+DENO_SUITES := $(wildcard tests/*/*.suite.ts)
 
 test-ts: all reference
 	$(TEST_ENV) $(BUN) test $(TESTS)
 
-# The engine suites again under Deno, through ffi-deno.ts.
+# The engine and server suites again under Deno (ffi-deno.ts, Deno.serve).
 test-deno: all $(DENO)
 	$(TEST_ENV) DENO_NO_UPDATE_CHECK=1 $(DENO) test --allow-all --no-check $(DENO_SUITES)
 
 test: all reference typecheck lint test-ts test-deno
 
-bench: all
-	$(BUN) bench/run.ts
+# Ours against llama-server on the same bench GGUF; writes bench/results/latest.md.
+bench: all bench-tools
+	LLAMA_BIN=$(CURDIR)/$(LLAMA_OUT)/bin GLM_LIBRARY=$(CURDIR)/$(LIBGLM) $(BUN) bench/run.ts
 
 binary: all
 	$(BUN) build --compile src/main.ts --outfile dist/glm-serve

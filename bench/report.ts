@@ -1,0 +1,104 @@
+import type { ServerFigures } from "./scenarios.ts";
+
+export interface Round {
+  ours: ServerFigures;
+  theirs: ServerFigures;
+}
+
+interface Figure {
+  label: string;
+  pick: (figures: ServerFigures) => number;
+  unit: string;
+  /** Higher is better for speeds, lower for times and memory. */
+  higherIsBetter: boolean;
+  must: (ratio: number, ours: number) => boolean;
+  target: string;
+}
+
+const FIGURES: Figure[] = [
+  {
+    label: "single-stream decode",
+    pick: (f) => f.singleTokensPerSecond,
+    unit: "tok/s",
+    higherIsBetter: true,
+    must: (r) => r >= 0.97,
+    target: "≥ 0.97",
+  },
+  {
+    label: "4-concurrent aggregate",
+    pick: (f) => f.aggregateTokensPerSecond,
+    unit: "tok/s",
+    higherIsBetter: true,
+    must: (r) => r >= 1.0,
+    target: "≥ 1.00",
+  },
+  {
+    label: "turn-2 TTFT",
+    pick: (f) => f.turn2FirstTokenMs,
+    unit: "ms",
+    higherIsBetter: false,
+    must: (r) => r <= 1.1,
+    target: "≤ 1.10",
+  },
+  {
+    label: "/health p50 during load",
+    pick: (f) => f.healthP50Ms,
+    unit: "ms",
+    higherIsBetter: false,
+    must: () => true,
+    target: "—",
+  },
+  {
+    label: "/health max during load",
+    pick: (f) => f.healthMaxMs,
+    unit: "ms",
+    higherIsBetter: false,
+    must: (_, ours) => ours < 50,
+    target: "ours < 50 ms",
+  },
+  {
+    label: "RSS after load",
+    pick: (f) => f.residentMiB,
+    unit: "MiB",
+    higherIsBetter: false,
+    must: (r) => r <= 1.15,
+    target: "≤ 1.15",
+  },
+];
+
+/** Best of the rounds for each figure, since noise only ever makes a run look worse. */
+function best(rounds: Round[], side: "ours" | "theirs", figure: Figure): number {
+  const values = rounds.map((round) => figure.pick(round[side]));
+  return figure.higherIsBetter ? Math.max(...values) : Math.min(...values);
+}
+
+export function formatReport(
+  rounds: Round[],
+  ceiling: { pp: number; tg: number },
+  context: { machine: string; commit: string; date: string; minutes: number },
+): string {
+  const rows = FIGURES.map((figure) => {
+    const ours = best(rounds, "ours", figure);
+    const theirs = best(rounds, "theirs", figure);
+    const ratio = theirs > 0 ? ours / theirs : 0;
+    const ok = figure.must(ratio, ours) ? "yes" : "**no**";
+    return `| ${figure.label} | ${ours.toFixed(1)} ${figure.unit} | ${theirs.toFixed(1)} ${figure.unit} | ${ratio.toFixed(2)} | ${figure.target} | ${ok} |`;
+  });
+  const promptTokens = rounds[0]?.ours.turn2PromptTokens ?? 0;
+  return [
+    "# make bench: glm-serve vs llama-server",
+    "",
+    `- machine: ${context.machine}`,
+    `- commit: ${context.commit}, ${context.date}, ${rounds.length} rounds (best of each), ${context.minutes.toFixed(1)} min in all`,
+    "- model: random-weight chatglm ~2B (hidden 2048, 24 layers, 16 heads, 2 KV heads, FFN 6848, vocab 151552), Q4_0",
+    "- both servers: --threads 2 --ctx-size 8192 --parallel 4; temperature 0, ignore_eos, streamed",
+    `- turn-2 prompt: ${promptTokens} tokens (the first turn's history is cached)`,
+    "",
+    "| figure | glm-serve | llama-server | ratio | must | met |",
+    "|---|---|---|---|---|---|",
+    ...rows,
+    "",
+    `llama-bench ceiling (same file, 2 threads): pp512 ${ceiling.pp.toFixed(1)} tok/s, tg128 ${ceiling.tg.toFixed(1)} tok/s.`,
+    "",
+  ].join("\n");
+}

@@ -1,0 +1,95 @@
+import { decodeRate, percentile, sampleHealth, timedStream } from "./measure.ts";
+import { type BenchServer, residentMiB } from "./servers.ts";
+
+export interface ServerFigures {
+  singleTokensPerSecond: number;
+  aggregateTokensPerSecond: number;
+  turn2FirstTokenMs: number;
+  turn2PromptTokens: number;
+  healthMaxMs: number;
+  healthP50Ms: number;
+  residentMiB: number;
+}
+
+const SYSTEM = "You are a helpful assistant.";
+/** About 1,300 tokens of history with the bench vocabulary (mostly one token per character). */
+const HISTORY = Array.from({ length: 130 }, (_, i) => `item ${String(i).padStart(3, "0")}.`).join(
+  " ",
+);
+
+async function singleStream(server: BenchServer): Promise<number> {
+  const rates: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const timing = await timedStream(
+      server.url,
+      [{ role: "user", content: `Count to ${i + 10}.` }],
+      96,
+    );
+    rates.push(decodeRate(timing));
+  }
+  return rates.reduce((sum, rate) => sum + rate, 0) / rates.length;
+}
+
+async function aggregate(server: BenchServer): Promise<{ rate: number; health: number[] }> {
+  const health = sampleHealth(server.url, 20);
+  const queue = Array.from({ length: 8 }, (_, i) => i);
+  let tokens = 0;
+  const started = performance.now();
+  const worker = async () => {
+    for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
+      const timing = await timedStream(
+        server.url,
+        [{ role: "user", content: `Story number ${next}.` }],
+        64,
+      );
+      tokens += timing.tokens;
+    }
+  };
+  await Promise.all([worker(), worker(), worker(), worker()]);
+  const seconds = (performance.now() - started) / 1000;
+  return { rate: tokens / seconds, health: await health.stop() };
+}
+
+async function turnTwo(server: BenchServer): Promise<{ ms: number; promptTokens: number }> {
+  const turn1 = [
+    { role: "system" as const, content: SYSTEM },
+    { role: "user" as const, content: `Here is my list: ${HISTORY} Summarize it.` },
+  ];
+  const reply = await timedStream(server.url, turn1, 16);
+  const turn2 = [
+    ...turn1,
+    { role: "assistant" as const, content: reply.text },
+    { role: "user" as const, content: "Which item comes last?" },
+  ];
+  const timing = await timedStream(server.url, turn2, 4);
+  const promptTokens = await promptTokensOf(server, turn2);
+  return { ms: timing.firstTokenMs, promptTokens };
+}
+
+async function promptTokensOf(server: BenchServer, messages: unknown[]): Promise<number> {
+  const response = await fetch(`${server.url}/v1/chat/completions`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ model: "bench", messages, max_tokens: 1, temperature: 0 }),
+  });
+  const json = (await response.json()) as { usage?: { prompt_tokens?: number } };
+  return json.usage?.prompt_tokens ?? 0;
+}
+
+/** Every figure for one server, in a fixed order: warm-up, single, aggregate (+health, RSS), turn 2. */
+export async function measureServer(server: BenchServer): Promise<ServerFigures> {
+  await timedStream(server.url, [{ role: "user", content: "warm up" }], 8);
+  const singleTokensPerSecond = await singleStream(server);
+  const load = await aggregate(server);
+  const rss = await residentMiB(server.pid);
+  const turn2 = await turnTwo(server);
+  return {
+    singleTokensPerSecond,
+    aggregateTokensPerSecond: load.rate,
+    turn2FirstTokenMs: turn2.ms,
+    turn2PromptTokens: turn2.promptTokens,
+    healthMaxMs: Math.max(...load.health),
+    healthP50Ms: percentile(load.health, 50),
+    residentMiB: rss,
+  };
+}

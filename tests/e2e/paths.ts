@@ -1,0 +1,7 @@
+import { fileURLToPath } from "node:url";
+
+export { dirname, join } from "node:path";
+
+export function fromFileUrl(url: string): string {
+  return fileURLToPath(url);
+}
