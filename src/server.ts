@@ -2,6 +2,7 @@ import { basename, extname } from "node:path";
 import process from "node:process";
 import { createApp } from "./api/app.ts";
 import { CompletionService } from "./api/completion-service.ts";
+import { Metrics } from "./api/metrics.ts";
 import { ServerState } from "./api/server-state.ts";
 import { createChatFormat, detectChatFamily } from "./chat/index.ts";
 import type { ChatFamily } from "./chat/types.ts";
@@ -36,8 +37,14 @@ export async function startServer(
     config.alias ?? (demo ? "glm-serve-demo" : basename(modelPath, extname(modelPath)));
   const state = new ServerState(modelId);
   const log = new RequestLog();
-  const app = createApp(state, config, log);
-  const listener = await listen(app.fetch, config);
+  const metrics = new Metrics();
+  const app = createApp(state, config, log, metrics);
+  const countedFetch = async (request: Request) => {
+    const response = await app.fetch(request);
+    metrics.request(new URL(request.url).pathname, response.status);
+    return response;
+  };
+  const listener = await listen(countedFetch, config);
   const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${listener.port}`;
   console.error(
     `glm-serve: listening on ${url}; loading ${modelId}, /health answers 503 until ready`,

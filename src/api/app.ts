@@ -1,4 +1,5 @@
-import { Elysia } from "elysia";
+import { openapi } from "@elysiajs/openapi";
+import { Elysia, ParseError } from "elysia";
 import type { Config } from "../config.ts";
 import type { RequestLog } from "../request-log.ts";
 import { ApiError } from "./api-error.ts";
@@ -6,9 +7,12 @@ import { createKeyCheck } from "./auth.ts";
 import { chatCompletionsRoute } from "./chat-completions-route.ts";
 import { toApiError } from "./error-mapper.ts";
 import { healthRoute } from "./health-route.ts";
+import { Metrics } from "./metrics.ts";
+import { metricsRoute } from "./metrics-route.ts";
 import { modelsRoute } from "./models-route.ts";
 import type { ServerState } from "./server-state.ts";
 import { slotsRoute } from "./slots-route.ts";
+import { tokenizeRoutes } from "./tokenize-route.ts";
 
 export type AppConfig = Pick<Config, "apiKeys" | "corsOrigin" | "maxBody">;
 
@@ -18,10 +22,17 @@ const ROUTE_METHODS: Array<[RegExp, string[]]> = [
   [/^\/v1\/models(\/[^/]+)?\/?$/, ["GET"]],
   [/^\/health\/?$/, ["GET"]],
   [/^\/slots\/?$/, ["GET"]],
+  [/^\/metrics\/?$/, ["GET"]],
+  [/^\/(de)?tokenize\/?$/, ["POST"]],
 ];
 
 /** The whole HTTP API: guards first, then one plugin per route group, and one error mapper. */
-export function createApp(state: ServerState, config: AppConfig, log: RequestLog) {
+export function createApp(
+  state: ServerState,
+  config: AppConfig,
+  log: RequestLog,
+  metrics: Metrics = new Metrics(),
+) {
   const cors = {
     "access-control-allow-origin": config.corsOrigin,
     "access-control-allow-methods": "GET, POST, OPTIONS",
@@ -36,12 +47,7 @@ export function createApp(state: ServerState, config: AppConfig, log: RequestLog
       if (request.method === "OPTIONS") return new Response(null, { status: 204, headers: cors });
       const length = Number(request.headers.get("content-length") ?? 0);
       if (length > config.maxBody) {
-        throw new ApiError(
-          413,
-          `the request body is ${length} bytes; the limit is ${config.maxBody} (--max-body)`,
-          "invalid_request_error",
-          "request_too_large",
-        );
+        throw tooLarge(length, config.maxBody);
       }
       const path = new URL(request.url).pathname;
       if (keyIsValid && path !== "/health" && !keyIsValid(request.headers.get("authorization"))) {
@@ -50,7 +56,19 @@ export function createApp(state: ServerState, config: AppConfig, log: RequestLog
           "invalid or missing API key; send 'Authorization: Bearer <key>'",
           "invalid_request_error",
           "invalid_api_key",
+          null,
+          { "www-authenticate": 'Bearer realm="glm-serve"' },
         );
+      }
+    })
+    .onParse({ as: "global" }, async ({ request }) => {
+      // A body without Content-Length (chunked) escapes the check above; count it as it arrives.
+      if (request.headers.has("content-length")) return undefined;
+      const text = await readUpTo(request, config.maxBody);
+      try {
+        return JSON.parse(text);
+      } catch {
+        throw new ParseError();
       }
     })
     .onError(({ code, error, request }) => {
@@ -64,7 +82,50 @@ export function createApp(state: ServerState, config: AppConfig, log: RequestLog
     .use(healthRoute(state))
     .use(modelsRoute(state))
     .use(slotsRoute(state))
-    .use(chatCompletionsRoute(state, log));
+    .use(metricsRoute(state, metrics))
+    .use(tokenizeRoutes(state))
+    .use(
+      chatCompletionsRoute(state, (record) => {
+        log.completion(record);
+        metrics.completion(record);
+      }),
+    )
+    .use(
+      openapi({
+        path: "/docs",
+        documentation: {
+          info: {
+            title: "glm-serve",
+            version: "0.1.0",
+            description: "OpenAI-compatible chat completions for GLM models on llama.cpp's engine.",
+          },
+        },
+      }),
+    );
+}
+
+function tooLarge(length: number, limit: number): ApiError {
+  return new ApiError(
+    413,
+    `the request body is ${length} bytes; the limit is ${limit} (--max-body)`,
+    "invalid_request_error",
+    "request_too_large",
+  );
+}
+
+async function readUpTo(request: Request, limit: number): Promise<string> {
+  const chunks: Uint8Array[] = [];
+  let length = 0;
+  const reader = request.body?.getReader();
+  for (let next = await reader?.read(); next && !next.done; next = await reader?.read()) {
+    length += next.value.byteLength;
+    if (length > limit) {
+      await reader?.cancel();
+      throw tooLarge(length, limit);
+    }
+    chunks.push(next.value);
+  }
+  return Buffer.concat(chunks).toString("utf8");
 }
 
 function wrongMethod(path: string, method: string): ApiError | undefined {

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { Elysia } from "elysia";
-import type { RequestLog } from "../request-log.ts";
+import type { CompletionRecord } from "../request-log.ts";
 import {
   type CompletionIdentity,
   collectCompletion,
@@ -16,7 +16,10 @@ function completionId(): string {
 }
 
 /** POST /v1/chat/completions, streamed (SSE) or not. */
-export function chatCompletionsRoute(state: ServerState, log: RequestLog) {
+export function chatCompletionsRoute(
+  state: ServerState,
+  onCompletion: (record: CompletionRecord) => void,
+) {
   return new Elysia().post(
     "/v1/chat/completions",
     async ({ body, request }) => {
@@ -45,7 +48,7 @@ export function chatCompletionsRoute(state: ServerState, log: RequestLog) {
       };
       const started = performance.now();
       const report = (usage: CompletionUsage, firstTokenMs: number, finish: FinishReason) =>
-        log.completion({
+        onCompletion({
           id: identity.id,
           status: 200,
           stream: body.stream === true,

@@ -19,6 +19,8 @@ interface ValidationLike {
 /** Every failure becomes an ApiError with OpenAI's shape; this is the only place that decides. */
 export function toApiError(code: string | number, error: unknown): ApiError {
   if (error instanceof ApiError) return error;
+  // Elysia wraps whatever a parse hook throws, e.g. the 413 for an oversized chunked body.
+  if (error instanceof Error && error.cause instanceof ApiError) return error.cause;
   if (error instanceof QueueFullError) {
     return new ApiError(429, error.message, "rate_limit_error", "queue_full", null, {
       "retry-after": "1",

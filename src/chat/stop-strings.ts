@@ -36,13 +36,20 @@ export class StopStringMatcher {
     return this.done ? "" : text;
   }
 
+  /** Where the stop that ends first begins, as streaming would see it; -1 if none. */
   private earliestStop(text: string): number {
-    let earliest = -1;
+    let start = -1;
+    let end = Number.POSITIVE_INFINITY;
     for (const stop of this.stops) {
       const at = text.indexOf(stop);
-      if (at >= 0 && (earliest < 0 || at < earliest)) earliest = at;
+      if (at < 0) continue;
+      const stopEnd = at + stop.length;
+      if (stopEnd < end || (stopEnd === end && at < start)) {
+        start = at;
+        end = stopEnd;
+      }
     }
-    return earliest;
+    return start;
   }
 
   /** Length of the longest end of `text` that begins some stop string. */
