@@ -1,7 +1,7 @@
 import { openapi } from "@elysiajs/openapi";
 import { Elysia, ParseError } from "elysia";
 import type { Config } from "../config.ts";
-import type { RequestLog } from "../request-log.ts";
+import type { CompletionRecord, RequestLog } from "../request-log.ts";
 import { ApiError } from "./api-error.ts";
 import { createKeyCheck } from "./auth.ts";
 import { chatCompletionsRoute } from "./chat-completions-route.ts";
@@ -12,6 +12,7 @@ import { metricsRoute } from "./metrics-route.ts";
 import { modelsRoute } from "./models-route.ts";
 import type { ServerState } from "./server-state.ts";
 import { slotsRoute } from "./slots-route.ts";
+import { textCompletionsRoute } from "./text-completions-route.ts";
 import { tokenizeRoutes } from "./tokenize-route.ts";
 
 export type AppConfig = Pick<Config, "apiKeys" | "corsOrigin" | "maxBody">;
@@ -19,6 +20,7 @@ export type AppConfig = Pick<Config, "apiKeys" | "corsOrigin" | "maxBody">;
 /** Which methods each route answers, so a wrong method gets 405 rather than 404. */
 const ROUTE_METHODS: Array<[RegExp, string[]]> = [
   [/^\/v1\/chat\/completions\/?$/, ["POST"]],
+  [/^\/v1\/completions\/?$/, ["POST"]],
   [/^\/v1\/models(\/[^/]+)?\/?$/, ["GET"]],
   [/^\/health\/?$/, ["GET"]],
   [/^\/slots\/?$/, ["GET"]],
@@ -40,6 +42,11 @@ export function createApp(
     "access-control-max-age": "86400",
   };
   const keyIsValid = config.apiKeys.length > 0 ? createKeyCheck(config.apiKeys) : null;
+
+  const onCompletion = (record: CompletionRecord) => {
+    log.completion(record);
+    metrics.completion(record);
+  };
 
   return new Elysia()
     .onRequest(({ request, set }) => {
@@ -84,12 +91,8 @@ export function createApp(
     .use(slotsRoute(state))
     .use(metricsRoute(state, metrics))
     .use(tokenizeRoutes(state))
-    .use(
-      chatCompletionsRoute(state, (record) => {
-        log.completion(record);
-        metrics.completion(record);
-      }),
-    )
+    .use(chatCompletionsRoute(state, onCompletion))
+    .use(textCompletionsRoute(state, onCompletion))
     .use(
       openapi({
         path: "/docs",

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { Elysia } from "elysia";
 import type { CompletionRecord } from "../request-log.ts";
+import { admit } from "./admission.ts";
 import {
   type CompletionIdentity,
   collectCompletion,
@@ -25,22 +26,7 @@ export function chatCompletionsRoute(
     async ({ body, request }) => {
       const service = state.ready();
       const prepared = service.prepare(body);
-      const controller = new AbortController();
-      const onClientGone = () => controller.abort(new Error("client disconnected"));
-      request.signal.addEventListener("abort", onClientGone, { once: true });
-      const untrack = state.track(controller);
-      let release: (() => void) | undefined;
-      const finished = () => {
-        request.signal.removeEventListener("abort", onClientGone);
-        release?.();
-        untrack();
-      };
-      try {
-        release = await service.queue.acquire(controller.signal);
-      } catch (error) {
-        finished();
-        throw error;
-      }
+      const admission = await admit(state, service.queue, request);
       const identity: CompletionIdentity = {
         id: completionId(),
         created: Math.floor(Date.now() / 1000),
@@ -57,7 +43,7 @@ export function chatCompletionsRoute(
           firstTokenMs,
           totalMs: performance.now() - started,
         });
-      const events = service.run(prepared, controller.signal);
+      const events = service.run(prepared, admission.signal);
       if (!body.stream) {
         try {
           const result = await collectCompletion(identity, events);
@@ -68,7 +54,7 @@ export function chatCompletionsRoute(
           );
           return result.body;
         } finally {
-          finished();
+          admission.finish();
         }
       }
       const includeUsage = body.stream_options?.include_usage === true;
@@ -76,10 +62,10 @@ export function chatCompletionsRoute(
         try {
           yield* completionChunks(identity, events, includeUsage, report);
         } finally {
-          finished();
+          admission.finish();
         }
       }
-      return sseResponse(chunks(), () => controller.abort(new Error("client disconnected")));
+      return sseResponse(chunks(), admission.abort);
     },
     {
       body: ChatCompletionRequest,

@@ -1,7 +1,10 @@
 import type { ChatMessage, ToolChoice, ToolDefinition } from "../chat/types.ts";
 import type { GenerationParams } from "../engine/types.ts";
 import { ApiError } from "./api-error.ts";
-import type { ChatCompletionRequest } from "./schemas.ts";
+import type { ChatCompletionRequest, TextCompletionRequest } from "./schemas.ts";
+
+/** The fields both completion kinds share. */
+type SamplingFields = Omit<TextCompletionRequest, "prompt">;
 
 /** llama-server's sampling defaults, which suit GLM chat models too. */
 const SAMPLING_DEFAULTS = { temperature: 0.8, topP: 0.95, topK: 40, minP: 0.05 };
@@ -61,13 +64,13 @@ export function toolsOf(body: ChatCompletionRequest): {
   return choice === undefined ? { tools } : { tools, choice };
 }
 
-export function stopStringsOf(body: ChatCompletionRequest): string[] {
+export function stopStringsOf(body: SamplingFields): string[] {
   if (body.stop === undefined || body.stop === null) return [];
   return (typeof body.stop === "string" ? [body.stop] : body.stop).filter((stop) => stop !== "");
 }
 
 /** Sampling parameters; `maxTokens` is filled in once the prompt length is known. */
-export function samplingOf(body: ChatCompletionRequest): Omit<GenerationParams, "maxTokens"> {
+export function samplingOf(body: SamplingFields): Omit<GenerationParams, "maxTokens"> {
   if (body.n !== undefined && body.n !== null && body.n !== 1) {
     throw new ApiError(400, "only n=1 is supported", undefined, null, "n");
   }

@@ -1,3 +1,4 @@
+import { ContentReplyParser } from "../chat/content-reply-parser.ts";
 import { StopStringMatcher } from "../chat/stop-strings.ts";
 import { applyToolChoice } from "../chat/tool-choice.ts";
 import type { ChatFormat, PromptPart, RenderOptions, ReplyEvent } from "../chat/types.ts";
@@ -12,7 +13,10 @@ import {
   toChatMessages,
   toolsOf,
 } from "./chat-request.ts";
-import type { ChatCompletionRequest } from "./schemas.ts";
+import type { ChatCompletionRequest, TextCompletionRequest } from "./schemas.ts";
+
+/** OpenAI's default for /v1/completions. */
+const TEXT_DEFAULT_MAX_TOKENS = 16;
 
 export type FinishReason = "stop" | "length" | "tool_calls";
 
@@ -29,6 +33,8 @@ export type CompletionEvent =
 /** A validated request, tokenized and ready to run. */
 export interface PreparedCompletion {
   tokens: number[];
+  /** Raw text completion: no chat parsing, so the reply is content as the model wrote it. */
+  raw?: boolean;
   params: GenerationParams;
   stops: string[];
   render: RenderOptions;
@@ -52,16 +58,7 @@ export class CompletionService {
       reasoning: this.reasoning,
     };
     const tokens = this.tokenize(this.format.render(messages, render));
-    const room = this.engine.info.nCtxSlot - tokens.length;
-    if (room < 1) {
-      throw new ApiError(
-        400,
-        `the prompt is ${tokens.length} tokens, but a slot's context holds ${this.engine.info.nCtxSlot}; shorten the conversation or start the server with a larger --ctx-size`,
-        "invalid_request_error",
-        "context_length_exceeded",
-        "messages",
-      );
-    }
+    const room = this.roomFor(tokens, "messages");
     const maxTokens = Math.min(requestedMaxTokens(body) ?? room, room);
     const stopTokens = this.format.stopTokens.flatMap((text) => this.specialId(text) ?? []);
     return {
@@ -72,12 +69,52 @@ export class CompletionService {
     };
   }
 
+  /** A legacy text completion: the prompt is tokenized as given, special tokens included. */
+  prepareText(body: TextCompletionRequest): PreparedCompletion {
+    const prompt = typeof body.prompt === "string" ? body.prompt : (body.prompt[0] ?? "");
+    const tokens = this.engine.tokenize(prompt, true);
+    if (tokens.length === 0)
+      throw new ApiError(
+        400,
+        "prompt is empty",
+        "invalid_request_error",
+        "invalid_value",
+        "prompt",
+      );
+    const maxTokens = Math.min(
+      body.max_tokens ?? TEXT_DEFAULT_MAX_TOKENS,
+      this.roomFor(tokens, "prompt"),
+    );
+    return {
+      tokens,
+      raw: true,
+      params: { ...samplingOf(body), maxTokens },
+      stops: stopStringsOf(body),
+      render: {},
+    };
+  }
+
+  /** New tokens that fit after the prompt in one slot; a prompt that leaves none is a 400. */
+  private roomFor(tokens: number[], param: string): number {
+    const room = this.engine.info.nCtxSlot - tokens.length;
+    if (room >= 1) return room;
+    throw new ApiError(
+      400,
+      `the prompt is ${tokens.length} tokens, but a slot's context holds ${this.engine.info.nCtxSlot}; shorten the conversation or start the server with a larger --ctx-size`,
+      "invalid_request_error",
+      "context_length_exceeded",
+      param,
+    );
+  }
+
   /** Runs a prepared completion; the caller holds a queue slot. Aborting cancels natively. */
   async *run(prepared: PreparedCompletion, signal: AbortSignal): AsyncGenerator<CompletionEvent> {
     const started = performance.now();
     let firstTokenMs = -1;
     const stops = new StopStringMatcher(prepared.stops);
-    const parser = this.format.createReplyParser(prepared.render);
+    const parser = prepared.raw
+      ? new ContentReplyParser()
+      : this.format.createReplyParser(prepared.render);
     let finish: FinishReason = "stop";
     let completionTokens = 0;
     let usage: CompletionUsage | undefined;

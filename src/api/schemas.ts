@@ -92,6 +92,36 @@ export const ChatCompletionRequest = t.Object({
 });
 export type ChatCompletionRequest = Static<typeof ChatCompletionRequest>;
 
+/** Legacy completions: raw prompt text in, text out; the prompt may contain special tokens. */
+export const TextCompletionRequest = t.Object({
+  model: t.Optional(t.String()),
+  prompt: t.Union([t.String(), t.Array(t.String(), { minItems: 1, maxItems: 1 })], {
+    error: "prompt must be a string (or an array holding one string)",
+  }),
+  max_tokens: optionalInteger("max_tokens", 1),
+  temperature: optionalNumber("temperature", 0, 2),
+  top_p: optionalNumber("top_p", 0, 1),
+  stream: t.Optional(t.Union([t.Boolean(), t.Null()])),
+  stream_options: t.Optional(
+    t.Union([t.Object({ include_usage: t.Optional(t.Boolean()) }), t.Null()]),
+  ),
+  stop: t.Optional(
+    t.Union([t.String(), t.Array(t.String({ minLength: 1 }), { maxItems: 4 }), t.Null()], {
+      error: "stop must be a string or an array of up to 4 non-empty strings",
+    }),
+  ),
+  seed: t.Optional(t.Union([t.Integer(), t.Null()])),
+  presence_penalty: optionalNumber("presence_penalty", -2, 2),
+  frequency_penalty: optionalNumber("frequency_penalty", -2, 2),
+  n: optionalInteger("n", 1),
+  user: t.Optional(t.String()),
+  top_k: optionalInteger("top_k", 0),
+  min_p: optionalNumber("min_p", 0, 1),
+  repeat_penalty: optionalNumber("repeat_penalty", 0, 10),
+  ignore_eos: t.Optional(t.Boolean()),
+});
+export type TextCompletionRequest = Static<typeof TextCompletionRequest>;
+
 export const ModelObject = t.Object({
   id: t.String(),
   object: t.Literal("model"),
