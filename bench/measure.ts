@@ -17,7 +17,9 @@ export async function timedStream(
   const started = performance.now();
   const response = await fetch(`${url}/v1/chat/completions`, {
     method: "POST",
-    headers: { "content-type": "application/json" },
+    // A fresh connection each time: a reused idle one may already be closed by the server.
+    headers: { "content-type": "application/json", connection: "close" },
+    keepalive: false,
     body: JSON.stringify({
       model: "bench",
       messages,

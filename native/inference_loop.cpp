@@ -2,6 +2,12 @@
 // generating slot's next token plus prefill chunks into one llama_decode batch, then samples.
 #include <algorithm>
 
+#ifdef __linux__
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
+
 #include "internal.h"
 
 namespace {
@@ -223,9 +229,19 @@ void cancel_everything(glm_engine *e) {
   e->pending.clear();
 }
 
+// Inference (and the ggml workers it spawns, which inherit this) yields to the JS thread, so
+// HTTP answers such as /health stay prompt while every core decodes. Failure is harmless.
+void yield_to_javascript() {
+#ifdef __linux__
+  const auto tid = static_cast<id_t>(syscall(SYS_gettid));
+  setpriority(PRIO_PROCESS, tid, getpriority(PRIO_PROCESS, tid) + 5);
+#endif
+}
+
 } // namespace
 
 void inference_loop(glm_engine *e) {
+  yield_to_javascript();
   for (;;) {
     {
       std::unique_lock<std::mutex> lock(e->mu);

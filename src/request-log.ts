@@ -8,9 +8,11 @@ export interface CompletionRecord {
   usage: CompletionUsage;
   firstTokenMs: number;
   totalMs: number;
+  /** Present only with --log-prompts. */
+  transcript?: { prompt: string; reply: string };
 }
 
-/** One JSON line per request on stderr. Never prompt text: it is not even passed in here. */
+/** One JSON line per request on stderr; prompt and reply text only when --log-prompts put them in. */
 export class RequestLog {
   constructor(private readonly write: (line: string) => void = (line) => console.error(line)) {}
 
@@ -32,6 +34,9 @@ export class RequestLog {
       ttft_ms: round(record.firstTokenMs),
       total_ms: round(record.totalMs),
       tokens_per_s: round(tokensPerSecond),
+      ...(record.transcript
+        ? { prompt: record.transcript.prompt, reply: record.transcript.reply }
+        : {}),
     });
   }
 

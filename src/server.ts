@@ -75,7 +75,13 @@ export async function startServer(
   try {
     const format = createChatFormat(family, { chatTemplate: engine.info.chatTemplate });
     const queue = new Semaphore(config.parallel, config.queueLimit);
-    state.service = new CompletionService(engine, format, queue, config.reasoning);
+    state.service = new CompletionService(
+      engine,
+      format,
+      queue,
+      config.reasoning,
+      config.logPrompts,
+    );
   } catch (error) {
     await engine.close();
     await listener.stop();

@@ -20,7 +20,8 @@ export class ApiError extends Error {
     };
   }
 
-  toResponse(extraHeaders: Record<string, string> = {}): Response {
+  /** Not `toResponse`: Elysia answers with that itself and skips the error mapper (no log). */
+  asResponse(extraHeaders: Record<string, string> = {}): Response {
     return Response.json(this.body(), {
       status: this.status,
       headers: { ...extraHeaders, ...this.headers },

@@ -79,12 +79,12 @@ export function createApp(
       }
     })
     .onError(({ code, error, request }) => {
-      let apiError = toApiError(code, error);
+      let apiError = toApiError(code, error, request.signal.aborted);
       const path = new URL(request.url).pathname;
       if (apiError.status === 404 && apiError.code === "not_found")
         apiError = wrongMethod(path, request.method) ?? apiError;
       log.failure(request.method, path, apiError.status, apiError.code);
-      return apiError.toResponse(cors);
+      return apiError.asResponse(cors);
     })
     .use(healthRoute(state))
     .use(modelsRoute(state))

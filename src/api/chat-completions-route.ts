@@ -7,7 +7,7 @@ import {
   collectCompletion,
   completionChunks,
 } from "./completion-response.ts";
-import type { CompletionUsage, FinishReason } from "./completion-service.ts";
+import type { CompletionFinish } from "./completion-service.ts";
 import { ChatCompletionRequest } from "./schemas.ts";
 import type { ServerState } from "./server-state.ts";
 import { sseResponse } from "./sse.ts";
@@ -33,25 +33,22 @@ export function chatCompletionsRoute(
         model: state.modelId,
       };
       const started = performance.now();
-      const report = (usage: CompletionUsage, firstTokenMs: number, finish: FinishReason) =>
+      const report = (finish: CompletionFinish) =>
         onCompletion({
           id: identity.id,
           status: 200,
           stream: body.stream === true,
-          finish,
-          usage,
-          firstTokenMs,
+          finish: finish.finishReason,
+          usage: finish.usage,
+          firstTokenMs: finish.firstTokenMs,
           totalMs: performance.now() - started,
+          ...(finish.transcript ? { transcript: finish.transcript } : {}),
         });
       const events = service.run(prepared, admission.signal);
       if (!body.stream) {
         try {
           const result = await collectCompletion(identity, events);
-          report(
-            result.usage,
-            result.firstTokenMs,
-            result.body.choices[0]?.finish_reason ?? "stop",
-          );
+          report(result.finish);
           return result.body;
         } finally {
           admission.finish();

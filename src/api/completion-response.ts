@@ -1,4 +1,9 @@
-import type { CompletionEvent, CompletionUsage, FinishReason } from "./completion-service.ts";
+import type {
+  CompletionEvent,
+  CompletionFinish,
+  CompletionUsage,
+  FinishReason,
+} from "./completion-service.ts";
 import type { ChatCompletion, Usage } from "./schemas.ts";
 
 /** Identity shared by every chunk of one completion. */
@@ -21,7 +26,7 @@ export function toUsage(usage: CompletionUsage): Usage {
 export async function collectCompletion(
   identity: CompletionIdentity,
   events: AsyncIterable<CompletionEvent>,
-): Promise<{ body: ChatCompletion; usage: CompletionUsage; firstTokenMs: number }> {
+): Promise<{ body: ChatCompletion; finish: CompletionFinish }> {
   let content = "";
   let reasoning = "";
   const calls: Array<{
@@ -29,9 +34,12 @@ export async function collectCompletion(
     type: "function";
     function: { name: string; arguments: string };
   }> = [];
-  let finish: FinishReason = "stop";
-  let usage: CompletionUsage = { promptTokens: 0, completionTokens: 0, cachedTokens: 0 };
-  let firstTokenMs = 0;
+  let finish: CompletionFinish = {
+    kind: "finish",
+    finishReason: "stop",
+    usage: { promptTokens: 0, completionTokens: 0, cachedTokens: 0 },
+    firstTokenMs: 0,
+  };
   for await (const event of events) {
     if (event.kind === "content") content += event.text;
     else if (event.kind === "reasoning") reasoning += event.text;
@@ -45,9 +53,7 @@ export async function collectCompletion(
       const call = calls[event.index];
       if (call) call.function.arguments += event.text;
     } else {
-      finish = event.finishReason;
-      usage = event.usage;
-      firstTokenMs = event.firstTokenMs;
+      finish = event;
     }
   }
   const toolCalls = calls.filter(Boolean);
@@ -65,13 +71,13 @@ export async function collectCompletion(
           ...(reasoning ? { reasoning_content: reasoning } : {}),
           ...(toolCalls.length > 0 ? { tool_calls: toolCalls } : {}),
         },
-        finish_reason: finish,
+        finish_reason: finish.finishReason,
         logprobs: null,
       },
     ],
-    usage: toUsage(usage),
+    usage: toUsage(finish.usage),
   };
-  return { body, usage, firstTokenMs };
+  return { body, finish };
 }
 
 /** The `delta` of one streamed chunk for a reply event. */
@@ -104,7 +110,7 @@ export async function* completionChunks(
   identity: CompletionIdentity,
   events: AsyncIterable<CompletionEvent>,
   includeUsage: boolean,
-  onFinish: (usage: CompletionUsage, firstTokenMs: number, finish: FinishReason) => void,
+  onFinish: (finish: CompletionFinish) => void,
 ): AsyncGenerator<Record<string, unknown>> {
   const chunk = (delta: Record<string, unknown>, finishReason: FinishReason | null = null) => ({
     id: identity.id,
@@ -119,7 +125,7 @@ export async function* completionChunks(
       yield chunk(deltaOf(event));
       continue;
     }
-    onFinish(event.usage, event.firstTokenMs, event.finishReason);
+    onFinish(event);
     yield chunk({}, event.finishReason);
     if (includeUsage) {
       yield {

@@ -1,4 +1,5 @@
 import { ContentReplyParser } from "../chat/content-reply-parser.ts";
+import { promptToText } from "../chat/prompt-text.ts";
 import { StopStringMatcher } from "../chat/stop-strings.ts";
 import { applyToolChoice } from "../chat/tool-choice.ts";
 import type { ChatFormat, PromptPart, RenderOptions, ReplyEvent } from "../chat/types.ts";
@@ -26,13 +27,22 @@ export interface CompletionUsage {
   cachedTokens: number;
 }
 
-export type CompletionEvent =
-  | ReplyEvent
-  | { kind: "finish"; finishReason: FinishReason; usage: CompletionUsage; firstTokenMs: number };
+export type CompletionEvent = ReplyEvent | CompletionFinish;
+
+export interface CompletionFinish {
+  kind: "finish";
+  finishReason: FinishReason;
+  usage: CompletionUsage;
+  firstTokenMs: number;
+  /** Prompt and raw reply text, only when the server runs with --log-prompts. */
+  transcript?: { prompt: string; reply: string };
+}
 
 /** A validated request, tokenized and ready to run. */
 export interface PreparedCompletion {
   tokens: number[];
+  /** The prompt as text, kept only for --log-prompts. */
+  promptText?: string;
   /** Raw text completion: no chat parsing, so the reply is content as the model wrote it. */
   raw?: boolean;
   params: GenerationParams;
@@ -47,6 +57,7 @@ export class CompletionService {
     readonly format: ChatFormat,
     readonly queue: Semaphore,
     private readonly reasoning: boolean,
+    private readonly keepTranscripts = false,
   ) {}
 
   /** Validates, renders and tokenizes; every problem is a 400 before any slot is taken. */
@@ -57,7 +68,8 @@ export class CompletionService {
       tools: applyToolChoice(tools, choice),
       reasoning: this.reasoning,
     };
-    const tokens = this.tokenize(this.format.render(messages, render));
+    const parts = this.format.render(messages, render);
+    const tokens = this.tokenize(parts);
     const room = this.roomFor(tokens, "messages");
     const maxTokens = Math.min(requestedMaxTokens(body) ?? room, room);
     const stopTokens = this.format.stopTokens.flatMap((text) => this.specialId(text) ?? []);
@@ -66,6 +78,7 @@ export class CompletionService {
       params: { ...samplingOf(body), maxTokens, stopTokens },
       stops: stopStringsOf(body),
       render,
+      ...(this.keepTranscripts ? { promptText: promptToText(parts) } : {}),
     };
   }
 
@@ -91,6 +104,7 @@ export class CompletionService {
       params: { ...samplingOf(body), maxTokens },
       stops: stopStringsOf(body),
       render: {},
+      ...(this.keepTranscripts ? { promptText: prompt } : {}),
     };
   }
 
@@ -118,6 +132,7 @@ export class CompletionService {
     let finish: FinishReason = "stop";
     let completionTokens = 0;
     let usage: CompletionUsage | undefined;
+    let reply = "";
     for await (const event of this.engine.generate(prepared.tokens, prepared.params, signal)) {
       if (event.kind === "done") {
         finish = event.finishReason;
@@ -130,6 +145,7 @@ export class CompletionService {
       }
       completionTokens++;
       if (firstTokenMs < 0) firstTokenMs = performance.now() - started;
+      if (this.keepTranscripts) reply += event.text;
       const match = stops.push(event.text);
       yield* parser.push(match.text);
       if (match.stopped) break; // leaving the loop cancels the rest natively
@@ -141,6 +157,7 @@ export class CompletionService {
       finishReason: parser.sawToolCall ? "tool_calls" : finish,
       usage: usage ?? { promptTokens: prepared.tokens.length, completionTokens, cachedTokens: 0 },
       firstTokenMs: Math.max(firstTokenMs, 0),
+      ...(this.keepTranscripts ? { transcript: { prompt: prepared.promptText ?? "", reply } } : {}),
     };
   }
 

@@ -17,8 +17,16 @@ interface ValidationLike {
 }
 
 /** Every failure becomes an ApiError with OpenAI's shape; this is the only place that decides. */
-export function toApiError(code: string | number, error: unknown): ApiError {
+export function toApiError(code: string | number, error: unknown, clientGone = false): ApiError {
   if (error instanceof ApiError) return error;
+  // The abort we raised for a client that hung up is not a server fault; log it as nginx's 499.
+  if (clientGone)
+    return new ApiError(
+      499,
+      "the client closed the request",
+      "invalid_request_error",
+      "client_closed",
+    );
   // Elysia wraps whatever a parse hook throws, e.g. the 413 for an oversized chunked body.
   if (error instanceof Error && error.cause instanceof ApiError) return error.cause;
   if (error instanceof QueueFullError) {

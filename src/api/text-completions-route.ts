@@ -50,6 +50,7 @@ export function textCompletionsRoute(
           usage: event.usage,
           firstTokenMs: event.firstTokenMs,
           totalMs: performance.now() - started,
+          ...(event.transcript ? { transcript: event.transcript } : {}),
         });
       const events = service.run(prepared, admission.signal);
       if (!body.stream) {

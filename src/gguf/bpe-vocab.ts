@@ -37,7 +37,12 @@ function byteRank(byte: number): number {
  * Adds merges so that `word` becomes one token, left to right; every prefix becomes a token too.
  * `finalId` places the whole word at a chosen id (after the prefixes).
  */
-export function addBpeWord(vocab: Vocab, word: string, finalId?: number): number {
+export function addBpeWord(
+  vocab: Vocab,
+  word: string,
+  finalId?: number,
+  filler?: (id: number) => string,
+): number {
   const characters = Array.from(bpeTokenText(word));
   let prefix = characters[0] ?? "";
   for (let i = 1; i < characters.length; i++) {
@@ -45,7 +50,7 @@ export function addBpeWord(vocab: Vocab, word: string, finalId?: number): number
     const merged = prefix + next;
     if (vocab.id(merged) === undefined) {
       vocab.merges.push(`${prefix} ${next}`);
-      if (i === characters.length - 1 && finalId !== undefined) vocab.padTo(finalId);
+      if (i === characters.length - 1 && finalId !== undefined) vocab.padTo(finalId, filler);
       vocab.add(merged);
     }
     prefix = merged;

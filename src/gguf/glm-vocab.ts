@@ -13,11 +13,15 @@ import { TokenType, type Vocab } from "./vocab.ts";
  * GLM-4's BPE vocabulary in miniature: bytes, a few merged words, then the special tokens.
  * With `realIds` the specials sit at the real model's ids (151329…) and "你好" at 109377.
  */
-export function createGlm4Vocab(realIds: boolean, glm45Markup: boolean): Vocab {
+export function createGlm4Vocab(
+  realIds: boolean,
+  glm45Markup: boolean,
+  filler?: (id: number) => string,
+): Vocab {
   const vocab = createBpeVocab();
   for (const word of [" t", " the", "Hello", " world"]) addBpeWord(vocab, word);
-  addBpeWord(vocab, "你好", realIds ? 109377 : undefined);
-  if (realIds) vocab.padTo(GLM4_FIRST_SPECIAL_ID);
+  addBpeWord(vocab, "你好", realIds ? 109377 : undefined, filler);
+  if (realIds) vocab.padTo(GLM4_FIRST_SPECIAL_ID, filler);
   for (const token of GLM4_SPECIAL_TOKENS) vocab.add(token, TokenType.control);
   if (glm45Markup) for (const token of GLM45_MARKUP_TOKENS) vocab.add(token, TokenType.userDefined);
   return vocab;

@@ -12,7 +12,6 @@ import { GLM4_CHAT_TEMPLATE } from "./glm-templates.ts";
 import { createGlm4Vocab } from "./glm-vocab.ts";
 import { randomTensorChunks } from "./random-weights.ts";
 import { TensorType } from "./tensor-types.ts";
-import { TokenType } from "./vocab.ts";
 
 export interface RandomModelPreset {
   shape: ChatglmShape;
@@ -53,10 +52,10 @@ export const RANDOM_PRESETS = {
 /** Writes a GLM-4-shaped model with seeded random weights; its text is noise, its cost is real. */
 export function writeRandomModel(path: string, preset: RandomModelPreset, seed = 1): void {
   const realIds = preset.vocabSize >= GLM4_VOCAB_SIZE;
-  const vocab = createGlm4Vocab(realIds, false);
-  // Filler tokens decode to distinct visible text, so outputs can be compared as text.
-  while (vocab.size < preset.vocabSize)
-    vocab.add(bpeTokenText(` w${vocab.size}`), TokenType.normal);
+  // Filler tokens decode to distinct visible text, so outputs can be compared and streamed.
+  const filler = (id: number) => bpeTokenText(` w${id}`);
+  const vocab = createGlm4Vocab(realIds, false, filler);
+  vocab.padTo(preset.vocabSize, filler);
   const writer = new GgufWriter();
   writeChatglmMetadata(
     writer,

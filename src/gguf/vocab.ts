@@ -33,10 +33,17 @@ export class Vocab {
     return this.ids.get(text);
   }
 
-  /** Fills with unused tokens until the next id is `id`, so tokens can sit at real model ids. */
-  padTo(id: number): void {
+  /**
+   * Fills until the next id is `id`, so tokens can sit at real model ids. Fillers are unused
+   * tokens unless `filler` gives each one a text (of a normal token).
+   */
+  padTo(id: number, filler?: (id: number) => string): void {
     if (this.tokens.length > id) throw new Error(`vocab already has ${this.tokens.length} tokens`);
-    while (this.tokens.length < id) this.add(`[unused_${this.tokens.length}]`, TokenType.unused);
+    while (this.tokens.length < id) {
+      const next = this.tokens.length;
+      if (filler) this.add(filler(next), TokenType.normal);
+      else this.add(`[unused_${next}]`, TokenType.unused);
+    }
   }
 
   get size(): number {
