@@ -37,27 +37,32 @@ async function main(): Promise<void> {
   ) {
     exitWith(`model file not found: ${config.model}`);
   }
-  const server = await startServer(
+  // Handlers go in before loading, so a signal at any moment drains rather than kills.
+  const shutdown = handleSignals(config.drainSeconds * 1000);
+  shutdown.server = await startServer(
     config,
     config.model ?? demoModelPath(),
     config.model === undefined,
   );
-  handleSignals(server, config.drainSeconds * 1000);
 }
 
-function handleSignals(server: RunningServer, drainMs: number): void {
+/** Installs SIGINT/SIGTERM handlers; `server` is set once the server runs. */
+function handleSignals(drainMs: number): { server?: RunningServer } {
+  const holder: { server?: RunningServer } = {};
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
+    const server = holder.server;
     console.error(
-      `glm-serve: ${signal}: finishing ${server.state.inFlight} request(s), at most ${drainMs / 1000} s`,
+      `glm-serve: ${signal}: finishing ${server?.state.inFlight ?? 0} request(s), at most ${drainMs / 1000} s`,
     );
-    await server.shutdown(drainMs);
+    await server?.shutdown(drainMs);
     process.exit(0);
   };
   process.on("SIGINT", () => void stop("SIGINT"));
   process.on("SIGTERM", () => void stop("SIGTERM"));
+  return holder;
 }
 
 main().catch((error: unknown) => {
