@@ -164,8 +164,9 @@ test: all reference typecheck lint test-ts test-deno
 bench: all bench-tools
 	LLAMA_BIN=$(CURDIR)/$(LLAMA_OUT)/bin GLM_LIBRARY=$(CURDIR)/$(LIBGLM) $(BUN) bench/run.ts
 
+# One executable with libglm and the demo model's generator inside; copy it anywhere.
 binary: all
-	$(BUN) build --compile src/main.ts --outfile dist/glm-serve
+	$(BUN) build --compile src/binary.ts --outfile dist/glm-serve
 
 clean:
 	rm -rf $(BUILD) dist models node_modules
