@@ -35,6 +35,8 @@ endif
 LIBGLM := $(BUILD)/libglm$(if $(SANITIZE),-$(SANITIZE)).$(LIB_SUFFIX)
 
 BUN  := $(shell command -v bun 2>/dev/null || echo $(CURDIR)/$(TOOLS)/node_modules/.bin/bun)
+# Recipes, `bun run` scripts and tests that spawn `bun` find the npm-installed one too.
+export PATH := $(CURDIR)/$(TOOLS)/node_modules/.bin:$(PATH)
 DENO := $(shell command -v deno 2>/dev/null || echo $(CURDIR)/$(TOOLS)/node_modules/.bin/deno)
 
 CMAKE_GENERATOR := $(if $(shell command -v ninja 2>/dev/null),-G Ninja,)
@@ -67,7 +69,7 @@ CXXFLAGS_GLM := -std=c++17 -O2 -fPIC -Wall -Wextra -Werror=return-type $(SAN_FLA
 DEMO_MODEL := models/demo.gguf
 
 .PHONY: all native deps serve test test-ts test-deno lint typecheck bench binary clean \
-  reference bench-tools tools-bun tools-deno
+  reference bench-tools tools-bun tools-deno test-asan
 
 all: native deps $(DEMO_MODEL)
 
@@ -120,6 +122,15 @@ $(LIBGLM): $(NATIVE_SRC) $(NATIVE_HDR) $(LIBLLAMA)
 
 native: $(LIBLLAMA) $(LIBGLM)
 
+# Our shim under AddressSanitizer, over the normal llama.cpp build (ASan still sees every
+# malloc/free); the engine suites run against it in `make test-asan`.
+LIBGLM_ASAN := $(BUILD)/libglm-asan.$(LIB_SUFFIX)
+$(LIBGLM_ASAN): $(NATIVE_SRC) $(NATIVE_HDR) $(LIBLLAMA)
+	$(CXX) $(subst -O2,-O1 -g,$(CXXFLAGS_GLM)) -fsanitize=address -fno-omit-frame-pointer \
+	  $(SHARED_FLAGS) -o $@ $(NATIVE_SRC) \
+	  -Wl,--start-group $(LIBLLAMA) $$(find $(LLAMA_OUT)/ggml/src -name '*.a') -Wl,--end-group \
+	  $(GPU_LIBS) -fopenmp -lpthread -ldl -lm
+
 # --- llama.cpp's own tools, for the reference test and the benchmark --------------------------
 REFERENCE := $(LLAMA_OUT)/bin/llama-simple
 $(REFERENCE): $(LIBLLAMA)
@@ -158,7 +169,14 @@ test-ts: all reference
 test-deno: all $(DENO)
 	$(TEST_ENV) DENO_NO_UPDATE_CHECK=1 $(DENO) test --allow-all --no-check $(DENO_SUITES)
 
-test: all reference typecheck lint test-ts test-deno
+# Bun is not built with ASan, so the runtime is preloaded (libstdc++ too, for __cxa_throw).
+ASAN_SUITES := tests/engine/engine-core.test.ts tests/engine/batching.test.ts tests/engine/bad-models.test.ts
+test-asan: all $(LIBGLM_ASAN)
+	LD_PRELOAD="$$($(CXX) -print-file-name=libasan.so) $$($(CXX) -print-file-name=libstdc++.so.6)" \
+	  ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 GLM_LIBRARY=$(CURDIR)/$(LIBGLM_ASAN) \
+	  $(BUN) test $(ASAN_SUITES)
+
+test: all reference typecheck lint test-ts test-deno test-asan
 
 # Ours against llama-server on the same bench GGUF; writes bench/results/latest.md.
 bench: all bench-tools

@@ -256,4 +256,15 @@ GLM_API int32_t glm_engine_slots_json(glm_engine *e, char *buf, int32_t buf_size
     return glm_copy_out(out + "]", buf, buf_size);
   });
 }
+
+GLM_API int32_t glm_engine_stats_json(glm_engine *e, char *buf, int32_t buf_size) {
+  if (e == nullptr) return glm_fail(GLM_ERR_INVALID, "engine is NULL");
+  return glm_guard([&] {
+    const std::string out =
+        "{\"decode_calls\":" + std::to_string(e->decode_calls.load()) +
+        ",\"decoded_tokens\":" + std::to_string(e->decoded_tokens.load()) +
+        ",\"peak_batch_sequences\":" + std::to_string(e->peak_batch_sequences.load()) + "}";
+    return glm_copy_out(out, buf, buf_size);
+  });
+}
 }

@@ -137,6 +137,11 @@ GLM_API void glm_engine_wake_ack(glm_engine *engine);
  * agree unless cells leak). Same return convention as glm_model_info_json. */
 GLM_API int32_t glm_engine_slots_json(glm_engine *engine, char *buf, int32_t buf_size);
 
+/* Counters since the engine opened, as JSON: {"decode_calls","decoded_tokens",
+ * "peak_batch_sequences"}; the last is the most sequences one llama_decode call carried, which
+ * shows continuous batching at work. Same return convention as glm_model_info_json. */
+GLM_API int32_t glm_engine_stats_json(glm_engine *engine, char *buf, int32_t buf_size);
+
 #ifdef __cplusplus
 }
 #endif

@@ -204,9 +204,28 @@ void fail_batch(glm_engine *e) {
   }
 }
 
+// Counts this step's tokens and distinct sequences for glm_engine_stats_json.
+void record_batch(glm_engine *e) {
+  std::vector<bool> seen(e->slots.size() + 1, false);
+  int32_t sequences = 0;
+  for (int32_t i = 0; i < e->batch.n_tokens; ++i) {
+    const auto seq = static_cast<size_t>(e->batch.seq_id[i][0]);
+    if (seq < seen.size() && !seen[seq]) {
+      seen[seq] = true;
+      ++sequences;
+    }
+  }
+  e->decode_calls.fetch_add(1, std::memory_order_relaxed);
+  e->decoded_tokens.fetch_add(static_cast<uint64_t>(e->batch.n_tokens), std::memory_order_relaxed);
+  if (sequences > e->peak_batch_sequences.load(std::memory_order_relaxed)) {
+    e->peak_batch_sequences.store(sequences, std::memory_order_relaxed);
+  }
+}
+
 void run_step(glm_engine *e) {
   build_batch(e);
   if (e->batch.n_tokens == 0) return;
+  record_batch(e);
   if (llama_decode(e->ctx, e->batch) != 0) {
     fail_batch(e);
     engine_wake(e);

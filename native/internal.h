@@ -134,6 +134,11 @@ struct glm_engine {
 
   std::vector<Slot> slots; // inference thread only
   uint64_t step = 0;
+
+  // Written by the inference thread, read by glm_engine_stats_json.
+  std::atomic<uint64_t> decode_calls{0};
+  std::atomic<uint64_t> decoded_tokens{0};
+  std::atomic<int32_t> peak_batch_sequences{0};
   std::thread worker;
 };
 

@@ -12,6 +12,7 @@ import {
 import { RequestStream } from "./request-stream.ts";
 import type {
   EngineOptions,
+  EngineStats,
   FinishReason,
   GenerationEvent,
   GenerationParams,
@@ -135,6 +136,21 @@ export class Engine {
       signal?.removeEventListener("abort", onAbort);
       if (!stream.finished) this.cancel(id, stream);
     }
+  }
+
+  /** Counters since the engine opened; `peakBatchSequences` shows continuous batching at work. */
+  stats(): EngineStats {
+    this.assertOpen();
+    const raw = readJson(this.lib, (buf) => this.lib.engineStatsJson(this.handle, buf)) as {
+      decode_calls: number;
+      decoded_tokens: number;
+      peak_batch_sequences: number;
+    };
+    return {
+      decodeCalls: raw.decode_calls,
+      decodedTokens: raw.decoded_tokens,
+      peakBatchSequences: raw.peak_batch_sequences,
+    };
   }
 
   /** The engine's slots: which are busy and how many tokens each keeps cached. */

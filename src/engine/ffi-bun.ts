@@ -26,6 +26,7 @@ const symbols = {
   glm_engine_cancel: { args: [ptr, i32], returns: i32 },
   glm_engine_wake_ack: { args: [ptr], returns: none },
   glm_engine_slots_json: { args: [ptr, ptr, i32], returns: i32 },
+  glm_engine_stats_json: { args: [ptr, ptr, i32], returns: i32 },
 } as const;
 
 const encoder = new TextEncoder();
@@ -107,5 +108,6 @@ export function openBunLibrary(path: string): NativeLibrary {
     engineCancel: (engine, id) => lib.glm_engine_cancel(asPointer(engine), id),
     engineWakeAck: (engine) => lib.glm_engine_wake_ack(asPointer(engine)),
     engineSlotsJson: (engine, buf) => lib.glm_engine_slots_json(asPointer(engine), buf, buf.length),
+    engineStatsJson: (engine, buf) => lib.glm_engine_stats_json(asPointer(engine), buf, buf.length),
   };
 }

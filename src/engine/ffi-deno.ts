@@ -63,6 +63,7 @@ const symbols = {
   glm_engine_cancel: { parameters: ["pointer", "i32"], result: "i32" },
   glm_engine_wake_ack: { parameters: ["pointer"], result: "void" },
   glm_engine_slots_json: { parameters: ["pointer", "buffer", "i32"], result: "i32" },
+  glm_engine_stats_json: { parameters: ["pointer", "buffer", "i32"], result: "i32" },
 } as const;
 
 const encoder = new TextEncoder();
@@ -122,5 +123,6 @@ export function openDenoLibrary(path: string): NativeLibrary {
     engineCancel: (engine, id) => call("glm_engine_cancel", engine, id),
     engineWakeAck: (engine) => call("glm_engine_wake_ack", engine),
     engineSlotsJson: (engine, buf) => call("glm_engine_slots_json", engine, buf, buf.length),
+    engineStatsJson: (engine, buf) => call("glm_engine_stats_json", engine, buf, buf.length),
   };
 }

@@ -44,6 +44,7 @@ export interface NativeLibrary {
   engineCancel(engine: NativeHandle, id: number): number;
   engineWakeAck(engine: NativeHandle): void;
   engineSlotsJson(engine: NativeHandle, buf: Uint8Array): number;
+  engineStatsJson(engine: NativeHandle, buf: Uint8Array): number;
 }
 
 /** glm_engine_submit's scalar arguments, defaults already applied. */

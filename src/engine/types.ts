@@ -84,3 +84,12 @@ export interface SlotState {
   /** Positions llama.cpp's KV cache holds for the slot; equals cachedTokens unless cells leak. */
   kvTokens: number;
 }
+
+export interface EngineStats {
+  /** llama_decode calls made. */
+  decodeCalls: number;
+  /** Tokens those calls carried (prompt chunks and generated tokens). */
+  decodedTokens: number;
+  /** The most sequences one call carried. */
+  peakBatchSequences: number;
+}

@@ -1,6 +1,6 @@
 import { expect, test } from "bun:test";
 import { existsSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { scratchPath } from "../support/test-models.ts";
 import { openRandom, randomModelPath } from "./fixtures.ts";
 
@@ -39,12 +39,17 @@ test("greedy output matches llama.cpp's own llama-simple token for token", async
 test("a model from `bun run make-model` loads in llama.cpp's own tool and says its reply", async () => {
   const out = scratchPath("cli-scripted.gguf");
   const maker = Bun.spawn(
-    ["bun", "run", "make-model", "scripted", "--reply", "Bonjour from the script.", "--out", out],
-    {
-      stdout: "pipe",
-      stderr: "pipe",
-      env: { ...process.env, PATH: `${dirname(process.execPath)}:${process.env.PATH}` },
-    },
+    [
+      process.execPath,
+      "run",
+      "make-model",
+      "scripted",
+      "--reply",
+      "Bonjour from the script.",
+      "--out",
+      out,
+    ],
+    { stdout: "pipe", stderr: "pipe" },
   );
   expect(await maker.exited).toBe(0);
   expect(await referenceContinuation(out)).toBe("\nBonjour from the script.");
