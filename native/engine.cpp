@@ -50,6 +50,14 @@ void init_slots(glm_engine *e, int32_t n_slots) {
   for (int32_t i = 0; i < n_slots; ++i) e->slots[i].seq = i;
 }
 
+// Parses the grammar once at submit, so a bad one is the caller's error, not a failed request.
+bool grammar_parses(const glm_engine *e, const std::string &grammar) {
+  llama_sampler *probe = llama_sampler_init_grammar(e->model->vocab, grammar.c_str(), "root");
+  if (probe == nullptr) return false;
+  llama_sampler_free(probe);
+  return true;
+}
+
 bool is_valid_sampling(const SamplingParams &s) {
   auto finite = [](float x) { return x == x && x - x == 0.0f; };
   return finite(s.temperature) && finite(s.top_p) && finite(s.min_p) &&
@@ -158,13 +166,18 @@ GLM_API int32_t glm_engine_submit(glm_engine *e, const int32_t *tokens, int32_t 
                                   int32_t top_k, float min_p, float repeat_penalty,
                                   float presence_penalty, float frequency_penalty, uint32_t seed,
                                   const int32_t *stop_tokens, int32_t n_stop_tokens,
-                                  int32_t ignore_eos) {
+                                  int32_t ignore_eos, const char *grammar) {
   if (e == nullptr) return glm_fail(GLM_ERR_INVALID, "engine is NULL");
   return glm_guard([&] {
     SamplingParams sampling{temperature,    top_p,           top_k, min_p, repeat_penalty,
                             presence_penalty, frequency_penalty, seed};
     const int32_t valid = check_submission(e, tokens, n_tokens, max_tokens, sampling);
     if (valid != GLM_OK) return valid;
+    const std::string grammar_text = grammar != nullptr ? grammar : "";
+    glm_reset_llama_log_error();
+    if (!grammar_text.empty() && !grammar_parses(e, grammar_text)) {
+      return glm_fail(GLM_ERR_INVALID, "the grammar does not parse: " + glm_last_llama_log_error());
+    }
     auto request = std::make_shared<Request>();
     request->prompt.assign(tokens, tokens + n_tokens);
     request->sampling = sampling;
@@ -173,6 +186,7 @@ GLM_API int32_t glm_engine_submit(glm_engine *e, const int32_t *tokens, int32_t 
       request->stop_tokens.assign(stop_tokens, stop_tokens + n_stop_tokens);
     }
     request->ignore_eos = ignore_eos != 0;
+    request->grammar = grammar_text;
     {
       std::lock_guard<std::mutex> lock(e->mu);
       if (e->stopping) return glm_fail(GLM_ERR_CLOSED, "engine is shutting down");

@@ -106,14 +106,15 @@ GLM_API int32_t glm_engine_slot_context(glm_engine *engine);
 /* Queues a generation. The prompt is copied. temperature <= 0 means greedy; top_k <= 0,
  * top_p >= 1, min_p <= 0, repeat_penalty == 1 and zero presence/frequency penalties disable
  * those samplers. stop_tokens end generation like EOG tokens; ignore_eos = 1 generates through
- * EOG tokens. Returns a request id > 0, or a status < 0 (GLM_ERR_CONTEXT when the prompt
- * cannot fit in a slot). */
+ * EOG tokens. grammar (GBNF, root rule "root"; NULL or "" for none) constrains every sampled
+ * token. Returns a request id > 0, or a status < 0 (GLM_ERR_CONTEXT when the prompt cannot fit
+ * in a slot, GLM_ERR_INVALID for a grammar that does not parse). */
 GLM_API int32_t glm_engine_submit(glm_engine *engine, const int32_t *tokens, int32_t n_tokens,
                                   int32_t max_tokens, float temperature, float top_p,
                                   int32_t top_k, float min_p, float repeat_penalty,
                                   float presence_penalty, float frequency_penalty, uint32_t seed,
                                   const int32_t *stop_tokens, int32_t n_stop_tokens,
-                                  int32_t ignore_eos);
+                                  int32_t ignore_eos, const char *grammar);
 
 /* Moves a request's new output into caller buffers: UTF-8 bytes into `text`, and for each
  * generated token a (token id, byte count) pair into `pieces`. A character split across tokens

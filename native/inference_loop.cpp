@@ -67,7 +67,7 @@ void start_request(glm_engine *e, Slot &slot, std::shared_ptr<Request> request) 
   slot.prompt_done = keep;
   slot.next_token = -1;
   slot.utf8_tail.clear();
-  slot.sampler = make_sampler(request->sampling, e->model->vocab, banned_tokens(e, *request));
+  slot.sampler = make_sampler(request->sampling, request->grammar, e->model->vocab, banned_tokens(e, *request));
   request->n_cached = static_cast<int32_t>(keep);
   slot.request = std::move(request);
 }

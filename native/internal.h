@@ -54,7 +54,8 @@ struct SamplingParams {
   uint32_t seed = LLAMA_DEFAULT_SEED;
 };
 // `banned` tokens get -inf logits (EOG tokens when ignore_eos is set).
-llama_sampler *make_sampler(const SamplingParams &p, const llama_vocab *vocab,
+llama_sampler *make_sampler(const SamplingParams &p, const std::string &grammar,
+                            const llama_vocab *vocab,
                             const std::vector<llama_token> &banned);
 
 // --- model (model.cpp) ---
@@ -79,6 +80,7 @@ struct Request {
   int32_t max_tokens = 0;
   std::vector<llama_token> stop_tokens;
   bool ignore_eos = false;
+  std::string grammar; // GBNF, empty for none
   // Output, guarded by glm_engine::mu.
   std::string text;
   std::vector<int32_t> pieces; // (token, byte count) pairs

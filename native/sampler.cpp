@@ -3,7 +3,8 @@
 
 #include "internal.h"
 
-llama_sampler *make_sampler(const SamplingParams &p, const llama_vocab *vocab,
+llama_sampler *make_sampler(const SamplingParams &p, const std::string &grammar,
+                            const llama_vocab *vocab,
                             const std::vector<llama_token> &banned) {
   auto chain_params = llama_sampler_chain_default_params();
   chain_params.no_perf = true;
@@ -14,6 +15,10 @@ llama_sampler *make_sampler(const SamplingParams &p, const llama_vocab *vocab,
     for (llama_token t : banned) biases.push_back({t, -INFINITY});
     llama_sampler_chain_add(chain, llama_sampler_init_logit_bias(llama_vocab_n_tokens(vocab),
                                                                  biases.size(), biases.data()));
+  }
+  // Checked at submit, so it parses; it runs before any sampler that picks a token.
+  if (!grammar.empty()) {
+    llama_sampler_chain_add(chain, llama_sampler_init_grammar(vocab, grammar.c_str(), "root"));
   }
   const bool penalize = p.repeat_penalty != 1.0f || p.presence_penalty != 0.0f ||
                         p.frequency_penalty != 0.0f;

@@ -5,6 +5,7 @@ import type { CompletionRecord, RequestLog } from "../request-log.ts";
 import { ApiError } from "./api-error.ts";
 import { createKeyCheck } from "./auth.ts";
 import { chatCompletionsRoute } from "./chat-completions-route.ts";
+import { chatPageRoute } from "./chat-page-route.ts";
 import { toApiError } from "./error-mapper.ts";
 import { healthRoute } from "./health-route.ts";
 import { Metrics } from "./metrics.ts";
@@ -23,6 +24,7 @@ const ROUTE_METHODS: Array<[RegExp, string[]]> = [
   [/^\/v1\/completions\/?$/, ["POST"]],
   [/^\/v1\/models(\/[^/]+)?\/?$/, ["GET"]],
   [/^\/health\/?$/, ["GET"]],
+  [/^\/$/, ["GET"]],
   [/^\/slots\/?$/, ["GET"]],
   [/^\/metrics\/?$/, ["GET"]],
   [/^\/(de)?tokenize\/?$/, ["POST"]],
@@ -57,7 +59,9 @@ export function createApp(
         throw tooLarge(length, config.maxBody);
       }
       const path = new URL(request.url).pathname;
-      if (keyIsValid && path !== "/health" && !keyIsValid(request.headers.get("authorization"))) {
+      // The chat page holds no data and must load before the user has typed a key.
+      const open = path === "/health" || path === "/";
+      if (keyIsValid && !open && !keyIsValid(request.headers.get("authorization"))) {
         throw new ApiError(
           401,
           "invalid or missing API key; send 'Authorization: Bearer <key>'",
@@ -86,6 +90,7 @@ export function createApp(
       log.failure(request.method, path, apiError.status, apiError.code);
       return apiError.asResponse(cors);
     })
+    .use(chatPageRoute())
     .use(healthRoute(state))
     .use(modelsRoute(state))
     .use(slotsRoute(state))

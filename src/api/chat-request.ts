@@ -1,3 +1,8 @@
+import {
+  jsonObjectGrammar,
+  jsonSchemaGrammar,
+  UnsupportedSchemaError,
+} from "../chat/json-grammar.ts";
 import type { ChatMessage, ToolChoice, ToolDefinition } from "../chat/types.ts";
 import type { GenerationParams } from "../engine/types.ts";
 import { ApiError } from "./api-error.ts";
@@ -85,6 +90,25 @@ export function samplingOf(body: SamplingFields): Omit<GenerationParams, "maxTok
     ...(body.seed !== undefined && body.seed !== null ? { seed: body.seed >>> 0 } : {}),
     ignoreEos: body.ignore_eos ?? false,
   };
+}
+
+/** The GBNF that enforces `response_format`, or undefined for plain text. */
+export function grammarOf(body: ChatCompletionRequest): string | undefined {
+  const format = body.response_format;
+  if (!format || format.type === "text") return undefined;
+  if (format.type === "json_object") return jsonObjectGrammar();
+  try {
+    return jsonSchemaGrammar(format.json_schema.schema ?? {});
+  } catch (error) {
+    if (!(error instanceof UnsupportedSchemaError)) throw error;
+    throw new ApiError(
+      400,
+      `response_format: ${error.message}`,
+      "invalid_request_error",
+      "invalid_value",
+      "response_format.json_schema.schema",
+    );
+  }
 }
 
 export function requestedMaxTokens(body: ChatCompletionRequest): number | undefined {

@@ -8,6 +8,7 @@ import type { GenerationParams } from "../engine/types.ts";
 import type { Semaphore } from "../queue.ts";
 import { ApiError } from "./api-error.ts";
 import {
+  grammarOf,
   requestedMaxTokens,
   samplingOf,
   stopStringsOf,
@@ -75,7 +76,7 @@ export class CompletionService {
     const stopTokens = this.format.stopTokens.flatMap((text) => this.specialId(text) ?? []);
     return {
       tokens,
-      params: { ...samplingOf(body), maxTokens, stopTokens },
+      params: { ...samplingOf(body), maxTokens, stopTokens, ...grammarParam(grammarOf(body)) },
       stops: stopStringsOf(body),
       render,
       ...(this.keepTranscripts ? { promptText: promptToText(parts) } : {}),
@@ -173,4 +174,8 @@ export class CompletionService {
   private specialId(text: string): number | undefined {
     return this.engine.info.specialTokens[text];
   }
+}
+
+function grammarParam(grammar: string | undefined): { grammar?: string } {
+  return grammar === undefined ? {} : { grammar };
 }

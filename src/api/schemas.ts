@@ -61,6 +61,26 @@ const optionalInteger = (name: string, minimum: number) =>
     }),
   );
 
+const ResponseFormat = t.Union(
+  [
+    t.Object({ type: t.Literal("text") }),
+    t.Object({ type: t.Literal("json_object") }),
+    t.Object({
+      type: t.Literal("json_schema"),
+      json_schema: t.Object({
+        name: t.String(),
+        description: t.Optional(t.String()),
+        schema: t.Optional(t.Unknown()),
+        strict: t.Optional(t.Union([t.Boolean(), t.Null()])),
+      }),
+    }),
+  ],
+  {
+    error:
+      "response_format must be {type: text}, {type: json_object} or {type: json_schema, json_schema: {name, schema}}",
+  },
+);
+
 export const ChatCompletionRequest = t.Object({
   model: t.Optional(t.String()),
   messages: t.Array(Message, { minItems: 1, error: "messages must be a non-empty array" }),
@@ -84,6 +104,7 @@ export const ChatCompletionRequest = t.Object({
   tools: t.Optional(t.Union([t.Array(Tool), t.Null()])),
   tool_choice: t.Optional(t.Union([ToolChoice, t.Null()])),
   user: t.Optional(t.String()),
+  response_format: t.Optional(t.Union([ResponseFormat, t.Null()])),
   // llama-server's sampling extensions.
   top_k: optionalInteger("top_k", 0),
   min_p: optionalNumber("min_p", 0, 1),

@@ -208,6 +208,7 @@ export class Engine {
       seed: params.seed === undefined ? DEFAULT_SEED : params.seed >>> 0,
       stopTokens: Int32Array.from(params.stopTokens ?? []),
       ignoreEos: params.ignoreEos ?? false,
+      grammar: params.grammar ? encoder.encode(`${params.grammar}\0`) : null,
     });
     if (id < 0) throw errorFromStatus(id, this.lib.lastError());
     return id;

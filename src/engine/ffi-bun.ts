@@ -19,7 +19,7 @@ const symbols = {
   glm_engine_free: { args: [ptr], returns: none },
   glm_engine_slot_context: { args: [ptr], returns: i32 },
   glm_engine_submit: {
-    args: [ptr, ptr, i32, i32, f32, f32, i32, f32, f32, f32, f32, u32, ptr, i32, i32],
+    args: [ptr, ptr, i32, i32, f32, f32, i32, f32, f32, f32, f32, u32, ptr, i32, i32, ptr],
     returns: i32,
   },
   glm_engine_poll: { args: [ptr, i32, ptr, i32, ptr, i32, ptr], returns: i32 },
@@ -94,6 +94,7 @@ export function openBunLibrary(path: string): NativeLibrary {
         s.stopTokens.length > 0 ? s.stopTokens : null,
         s.stopTokens.length,
         s.ignoreEos ? 1 : 0,
+        s.grammar,
       ),
     enginePoll: (engine, id, text, pieces, result) =>
       lib.glm_engine_poll(

@@ -53,6 +53,7 @@ const symbols = {
       "buffer",
       "i32",
       "i32",
+      "buffer",
     ],
     result: "i32",
   },
@@ -117,6 +118,7 @@ export function openDenoLibrary(path: string): NativeLibrary {
         s.stopTokens.length > 0 ? s.stopTokens : null,
         s.stopTokens.length,
         s.ignoreEos ? 1 : 0,
+        s.grammar,
       ),
     enginePoll: (engine, id, text, pieces, result) =>
       call("glm_engine_poll", engine, id, text, text.length, pieces, pieces.length / 2, result),

@@ -60,6 +60,8 @@ export interface NativeSubmit {
   seed: number;
   stopTokens: Int32Array;
   ignoreEos: boolean;
+  /** NUL-terminated GBNF, or null for none. */
+  grammar: Uint8Array | null;
 }
 
 /** Status codes from native/glm.h. */

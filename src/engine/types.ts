@@ -53,6 +53,8 @@ export interface GenerationParams {
   stopTokens?: number[];
   /** Keep generating through EOG tokens. */
   ignoreEos?: boolean;
+  /** GBNF grammar (root rule `root`) every sampled token must follow. */
+  grammar?: string;
 }
 
 export type FinishReason = "stop" | "length";

@@ -1,0 +1,11 @@
+import { Elysia } from "elysia";
+import { chatPage } from "./chat-page.ts";
+
+/** GET /: a small chat page over /v1/chat/completions. Open without a key, so users can enter one. */
+export function chatPageRoute() {
+  return new Elysia().get(
+    "/",
+    () => new Response(chatPage, { headers: { "content-type": "text/html; charset=utf-8" } }),
+    { detail: { summary: "Chat page", tags: ["page"] } },
+  );
+}
