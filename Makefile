@@ -69,7 +69,7 @@ CXXFLAGS_GLM := -std=c++17 -O2 -fPIC -Wall -Wextra -Werror=return-type $(SAN_FLA
 DEMO_MODEL := models/demo.gguf
 
 .PHONY: all native deps serve test test-ts test-deno lint typecheck bench binary clean \
-  reference bench-tools tools-bun tools-deno test-asan
+  reference bench-tools tools-bun tools-deno test-asan browser
 
 all: native deps $(DEMO_MODEL)
 
@@ -162,8 +162,15 @@ lint: deps
 TEST_ENV := GLM_LIBRARY=$(CURDIR)/$(LIBGLM) GLM_REFERENCE=$(CURDIR)/$(REFERENCE)
 DENO_SUITES := $(wildcard tests/*/*.suite.ts)
 
-test-ts: all reference
-	$(TEST_ENV) $(BUN) test $(TESTS)
+# Debian's Chromium for the chat page's browser test (root, or sudo, installs it once).
+CHROMIUM := /usr/bin/chromium
+$(CHROMIUM):
+	$(if $(filter 0,$(shell id -u)),,sudo) sh -c 'apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium'
+
+browser: $(CHROMIUM)
+
+test-ts: all reference browser
+	$(TEST_ENV) $(BUN) test --timeout 60000 $(TESTS)
 
 # The engine and server suites again under Deno (ffi-deno.ts, Deno.serve).
 test-deno: all $(DENO)
@@ -174,7 +181,7 @@ ASAN_SUITES := tests/engine/engine-core.test.ts tests/engine/batching.test.ts te
 test-asan: all $(LIBGLM_ASAN)
 	LD_PRELOAD="$$($(CXX) -print-file-name=libasan.so) $$($(CXX) -print-file-name=libstdc++.so.6)" \
 	  ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 GLM_LIBRARY=$(CURDIR)/$(LIBGLM_ASAN) \
-	  $(BUN) test $(ASAN_SUITES)
+	  $(BUN) test --timeout 120000 $(ASAN_SUITES)
 
 test: all reference typecheck lint test-ts test-deno test-asan
 
