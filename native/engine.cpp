@@ -166,13 +166,16 @@ GLM_API int32_t glm_engine_submit(glm_engine *e, const int32_t *tokens, int32_t 
                                   int32_t top_k, float min_p, float repeat_penalty,
                                   float presence_penalty, float frequency_penalty, uint32_t seed,
                                   const int32_t *stop_tokens, int32_t n_stop_tokens,
-                                  int32_t ignore_eos, const char *grammar) {
+                                  int32_t ignore_eos, const char *grammar, int32_t n_logprobs) {
   if (e == nullptr) return glm_fail(GLM_ERR_INVALID, "engine is NULL");
   return glm_guard([&] {
     SamplingParams sampling{temperature,    top_p,           top_k, min_p, repeat_penalty,
                             presence_penalty, frequency_penalty, seed};
     const int32_t valid = check_submission(e, tokens, n_tokens, max_tokens, sampling);
     if (valid != GLM_OK) return valid;
+    if (n_logprobs < -1 || n_logprobs > GLM_MAX_LOGPROBS) {
+      return glm_fail(GLM_ERR_INVALID, "n_logprobs must be -1 to " + std::to_string(GLM_MAX_LOGPROBS));
+    }
     const std::string grammar_text = grammar != nullptr ? grammar : "";
     glm_reset_llama_log_error();
     if (!grammar_text.empty() && !grammar_parses(e, grammar_text)) {
@@ -187,6 +190,7 @@ GLM_API int32_t glm_engine_submit(glm_engine *e, const int32_t *tokens, int32_t 
     }
     request->ignore_eos = ignore_eos != 0;
     request->grammar = grammar_text;
+    request->n_logprobs = n_logprobs;
     {
       std::lock_guard<std::mutex> lock(e->mu);
       if (e->stopping) return glm_fail(GLM_ERR_CLOSED, "engine is shutting down");
@@ -201,28 +205,38 @@ GLM_API int32_t glm_engine_submit(glm_engine *e, const int32_t *tokens, int32_t 
 }
 
 GLM_API int32_t glm_engine_poll(glm_engine *e, int32_t id, uint8_t *text, int32_t text_size,
-                                int32_t *pieces, int32_t max_pieces, int32_t *result) {
+                                int32_t *pieces, int32_t max_pieces, float *logprobs,
+                                int32_t logprobs_size, int32_t *result) {
   if (e == nullptr || text == nullptr || pieces == nullptr || result == nullptr) {
     return glm_fail(GLM_ERR_INVALID, "NULL argument");
   }
   std::lock_guard<std::mutex> lock(e->mu);
   auto request = find_request(e, id);
   if (request == nullptr) return glm_fail(GLM_ERR_NOT_FOUND, "unknown request " + std::to_string(id));
-  // Take whole pieces only, as many as both buffers hold.
+  // Take whole pieces only, as many as every buffer holds.
   int32_t n_pairs = 0;
   size_t n_bytes = 0;
   const size_t total_pairs = request->pieces.size() / 2;
-  while (static_cast<size_t>(n_pairs) < total_pairs && n_pairs < max_pieces) {
+  const int32_t stride = request->n_logprobs >= 0 ? 1 + 2 * request->n_logprobs : 0;
+  const int32_t logprob_room = logprobs == nullptr ? 0 : logprobs_size;
+  const auto logprobs_fit = [&](int32_t pairs) { return pairs * stride <= logprob_room; };
+  while (static_cast<size_t>(n_pairs) < total_pairs && n_pairs < max_pieces &&
+         logprobs_fit(n_pairs + 1)) {
     const auto len = static_cast<size_t>(request->pieces[2 * n_pairs + 1]);
     if (n_bytes + len > static_cast<size_t>(text_size)) break;
     n_bytes += len;
     ++n_pairs;
   }
   if (n_pairs == 0 && total_pairs > 0 && max_pieces > 0) {
-    return glm_fail(GLM_ERR_BUFFER, "text buffer too small for one piece");
+    return glm_fail(GLM_ERR_BUFFER, "buffers too small for one piece");
   }
   std::memcpy(text, request->text.data(), n_bytes);
   std::memcpy(pieces, request->pieces.data(), sizeof(int32_t) * 2 * n_pairs);
+  if (stride > 0) {
+    const auto n_floats = static_cast<size_t>(n_pairs) * static_cast<size_t>(stride);
+    std::memcpy(logprobs, request->logprobs.data(), sizeof(float) * n_floats);
+    request->logprobs.erase(request->logprobs.begin(), request->logprobs.begin() + n_floats);
+  }
   request->text.erase(0, n_bytes);
   request->pieces.erase(request->pieces.begin(), request->pieces.begin() + 2 * n_pairs);
   const bool drained = request->pieces.empty();

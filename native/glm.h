@@ -28,6 +28,9 @@ extern "C" {
 #define GLM_ERR_INTERNAL -6     /* llama.cpp failed (out of memory, decode error) */
 #define GLM_ERR_CLOSED -7       /* engine is shutting down */
 
+/* Most alternatives per token that glm_engine_submit's n_logprobs may ask for. */
+#define GLM_MAX_LOGPROBS 20
+
 /* Finish reasons reported by glm_engine_poll. */
 #define GLM_FINISH_NONE 0
 #define GLM_FINISH_STOP 1
@@ -107,24 +110,27 @@ GLM_API int32_t glm_engine_slot_context(glm_engine *engine);
  * top_p >= 1, min_p <= 0, repeat_penalty == 1 and zero presence/frequency penalties disable
  * those samplers. stop_tokens end generation like EOG tokens; ignore_eos = 1 generates through
  * EOG tokens. grammar (GBNF, root rule "root"; NULL or "" for none) constrains every sampled
- * token. Returns a request id > 0, or a status < 0 (GLM_ERR_CONTEXT when the prompt cannot fit
+ * token. n_logprobs >= 0 records each token's log-probability under the model and its n_logprobs
+ * (at most GLM_MAX_LOGPROBS) likeliest alternatives; -1 records none. Returns a request id > 0, or a status < 0 (GLM_ERR_CONTEXT when the prompt cannot fit
  * in a slot, GLM_ERR_INVALID for a grammar that does not parse). */
 GLM_API int32_t glm_engine_submit(glm_engine *engine, const int32_t *tokens, int32_t n_tokens,
                                   int32_t max_tokens, float temperature, float top_p,
                                   int32_t top_k, float min_p, float repeat_penalty,
                                   float presence_penalty, float frequency_penalty, uint32_t seed,
                                   const int32_t *stop_tokens, int32_t n_stop_tokens,
-                                  int32_t ignore_eos, const char *grammar);
+                                  int32_t ignore_eos, const char *grammar, int32_t n_logprobs);
 
 /* Moves a request's new output into caller buffers: UTF-8 bytes into `text`, and for each
  * generated token a (token id, byte count) pair into `pieces`. A character split across tokens
  * is held back until whole, so a pair may count 0 bytes. `result` (GLM_RESULT_COUNT int32s)
- * receives the bytes written, the finish reason and the token counts. Returns the number of
+ * receives the bytes written, the finish reason and the token counts. With n_logprobs >= 0,
+ * `logprobs` receives per pair 1 + 2 * n_logprobs floats: the token's log-probability, then
+ * (token id, log-probability) for each alternative, likeliest first. Returns the number of
  * pairs written (call again while it fills `pieces`); once the finish reason is not
  * GLM_FINISH_NONE and everything is drained, the request is forgotten. */
 GLM_API int32_t glm_engine_poll(glm_engine *engine, int32_t request_id, uint8_t *text,
                                 int32_t text_size, int32_t *pieces, int32_t max_pieces,
-                                int32_t *result);
+                                float *logprobs, int32_t logprobs_size, int32_t *result);
 
 /* Cancels a request: it leaves its slot at the next step and its id is forgotten. */
 GLM_API int32_t glm_engine_cancel(glm_engine *engine, int32_t request_id);

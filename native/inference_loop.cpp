@@ -1,6 +1,7 @@
 // The one inference thread: every step admits queued requests into free slots, puts each
 // generating slot's next token plus prefill chunks into one llama_decode batch, then samples.
 #include <algorithm>
+#include <cmath>
 
 #ifdef __linux__
 #include <sys/resource.h>
@@ -17,6 +18,7 @@ struct Emission {
   llama_token token;
   std::string text;
   int32_t finish;
+  std::vector<float> logprobs; // this token's entry, when the request asked for them
 };
 
 size_t common_prefix(const std::vector<llama_token> &a, const std::vector<llama_token> &b) {
@@ -158,15 +160,41 @@ std::string token_text(const glm_engine *e, llama_token token) {
   return big;
 }
 
+// log p(token) under the model's own distribution, then the n likeliest (id, log p) pairs.
+std::vector<float> logprob_entry(const glm_engine *e, int32_t batch_index, llama_token token,
+                                 int32_t n) {
+  const float *logits = llama_get_logits_ith(e->ctx, batch_index);
+  const int32_t n_vocab = llama_vocab_n_tokens(e->model->vocab);
+  const float max = *std::max_element(logits, logits + n_vocab);
+  double sum = 0.0;
+  for (int32_t i = 0; i < n_vocab; ++i) sum += std::exp(static_cast<double>(logits[i] - max));
+  const float log_norm = max + static_cast<float>(std::log(sum));
+  std::vector<float> entry{logits[token] - log_norm};
+  if (n <= 0) return entry;
+  std::vector<int32_t> ids(static_cast<size_t>(n_vocab));
+  for (int32_t i = 0; i < n_vocab; ++i) ids[static_cast<size_t>(i)] = i;
+  const auto top = ids.begin() + std::min(n, n_vocab);
+  std::partial_sort(ids.begin(), top, ids.end(),
+                    [logits](int32_t a, int32_t b) { return logits[a] > logits[b]; });
+  for (auto it = ids.begin(); it != top; ++it) {
+    entry.push_back(static_cast<float>(*it));
+    entry.push_back(logits[*it] - log_norm);
+  }
+  return entry;
+}
+
 // Samples one token for a slot whose logits are ready and decides whether it goes on.
 Emission sample_slot(glm_engine *e, Slot &slot) {
   Request &request = *slot.request;
   const llama_token token = llama_sampler_sample(slot.sampler, e->ctx, slot.batch_index);
   const int32_t generated = request.n_generated + 1; // published under the lock in emit()
-  if (is_stop_token(e, request, token)) return {slot.request, token, "", GLM_FINISH_STOP};
+  if (is_stop_token(e, request, token)) return {slot.request, token, "", GLM_FINISH_STOP, {}};
   slot.utf8_tail += token_text(e, token);
   const size_t whole = utf8_complete_prefix(slot.utf8_tail);
-  Emission out{slot.request, token, slot.utf8_tail.substr(0, whole), GLM_FINISH_NONE};
+  Emission out{slot.request, token, slot.utf8_tail.substr(0, whole), GLM_FINISH_NONE, {}};
+  if (request.n_logprobs >= 0) {
+    out.logprobs = logprob_entry(e, slot.batch_index, token, request.n_logprobs);
+  }
   slot.utf8_tail.erase(0, whole);
   slot.next_token = token;
   const bool no_room = static_cast<int32_t>(slot.cache.size()) + 1 > e->n_ctx_slot;
@@ -185,6 +213,7 @@ void emit(glm_engine *e, std::vector<Emission> &emissions) {
         r.text += em.text;
         r.pieces.push_back(em.token);
         r.pieces.push_back(static_cast<int32_t>(em.text.size()));
+        r.logprobs.insert(r.logprobs.end(), em.logprobs.begin(), em.logprobs.end());
       }
       r.finish = em.finish;
     }

@@ -81,9 +81,11 @@ struct Request {
   std::vector<llama_token> stop_tokens;
   bool ignore_eos = false;
   std::string grammar; // GBNF, empty for none
+  int32_t n_logprobs = -1; // alternatives to record per token; -1 records nothing
   // Output, guarded by glm_engine::mu.
   std::string text;
   std::vector<int32_t> pieces; // (token, byte count) pairs
+  std::vector<float> logprobs; // 1 + 2 * n_logprobs floats per pair when n_logprobs >= 0
   int32_t finish = GLM_FINISH_NONE;
   int32_t n_generated = 0;
   int32_t n_cached = 0;

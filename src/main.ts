@@ -31,11 +31,11 @@ async function main(): Promise<void> {
     console.log(`glm-serve ${packageJson.version}`);
     return;
   }
-  if (
-    config.model !== undefined &&
-    !(existsSync(config.model) && statSync(config.model).isFile())
-  ) {
+  if (config.model !== undefined && !existsSync(config.model)) {
     exitWith(`model file not found: ${config.model}`);
+  }
+  if (config.model !== undefined && !statSync(config.model).isFile()) {
+    exitWith(`model path is a directory or special file, not a GGUF file: ${config.model}`);
   }
   // Handlers go in before loading, so a signal at any moment drains rather than kills.
   const shutdown = handleSignals(config.drainSeconds * 1000);

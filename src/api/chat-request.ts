@@ -111,6 +111,23 @@ export function grammarOf(body: ChatCompletionRequest): string | undefined {
   }
 }
 
+/** How many alternatives to record per token, or undefined when logprobs are off. */
+export function logprobsOf(body: ChatCompletionRequest): number | undefined {
+  if (!body.logprobs) {
+    if (body.top_logprobs) {
+      throw new ApiError(
+        400,
+        "top_logprobs needs logprobs: true",
+        "invalid_request_error",
+        "invalid_value",
+        "top_logprobs",
+      );
+    }
+    return undefined;
+  }
+  return body.top_logprobs ?? 0;
+}
+
 export function requestedMaxTokens(body: ChatCompletionRequest): number | undefined {
   return body.max_completion_tokens ?? body.max_tokens ?? undefined;
 }

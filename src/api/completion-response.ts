@@ -4,7 +4,7 @@ import type {
   CompletionUsage,
   FinishReason,
 } from "./completion-service.ts";
-import type { ChatCompletion, Usage } from "./schemas.ts";
+import type { ChatCompletion, TokenLogprobEntry, Usage } from "./schemas.ts";
 
 /** Identity shared by every chunk of one completion. */
 export interface CompletionIdentity {
@@ -40,8 +40,10 @@ export async function collectCompletion(
     usage: { promptTokens: 0, completionTokens: 0, cachedTokens: 0 },
     firstTokenMs: 0,
   };
+  let logprobs: TokenLogprobEntry[] | undefined;
   for await (const event of events) {
     if (event.kind === "content") content += event.text;
+    else if (event.kind === "logprobs") logprobs = [...(logprobs ?? []), ...event.entries];
     else if (event.kind === "reasoning") reasoning += event.text;
     else if (event.kind === "tool_call_start") {
       calls[event.index] = {
@@ -72,7 +74,7 @@ export async function collectCompletion(
           ...(toolCalls.length > 0 ? { tool_calls: toolCalls } : {}),
         },
         finish_reason: finish.finishReason,
-        logprobs: null,
+        logprobs: logprobs ? { content: logprobs } : null,
       },
     ],
     usage: toUsage(finish.usage),
@@ -82,7 +84,7 @@ export async function collectCompletion(
 
 /** The `delta` of one streamed chunk for a reply event. */
 export function deltaOf(
-  event: Exclude<CompletionEvent, { kind: "finish" }>,
+  event: Exclude<CompletionEvent, { kind: "finish" } | { kind: "logprobs" }>,
 ): Record<string, unknown> {
   switch (event.kind) {
     case "content":
@@ -112,15 +114,30 @@ export async function* completionChunks(
   includeUsage: boolean,
   onFinish: (finish: CompletionFinish) => void,
 ): AsyncGenerator<Record<string, unknown>> {
-  const chunk = (delta: Record<string, unknown>, finishReason: FinishReason | null = null) => ({
+  const chunk = (
+    delta: Record<string, unknown>,
+    finishReason: FinishReason | null = null,
+    logprobs: TokenLogprobEntry[] | null = null,
+  ) => ({
     id: identity.id,
     object: "chat.completion.chunk",
     created: identity.created,
     model: identity.model,
-    choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }],
+    choices: [
+      {
+        index: 0,
+        delta,
+        logprobs: logprobs ? { content: logprobs } : null,
+        finish_reason: finishReason,
+      },
+    ],
   });
   yield chunk({ role: "assistant", content: "" });
   for await (const event of events) {
+    if (event.kind === "logprobs") {
+      yield chunk({}, null, event.entries);
+      continue;
+    }
     if (event.kind !== "finish") {
       yield chunk(deltaOf(event));
       continue;

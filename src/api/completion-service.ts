@@ -4,21 +4,25 @@ import { StopStringMatcher } from "../chat/stop-strings.ts";
 import { applyToolChoice } from "../chat/tool-choice.ts";
 import type { ChatFormat, PromptPart, RenderOptions, ReplyEvent } from "../chat/types.ts";
 import type { Engine } from "../engine/engine.ts";
-import type { GenerationParams } from "../engine/types.ts";
+import type { GenerationParams, GenerationPiece } from "../engine/types.ts";
 import type { Semaphore } from "../queue.ts";
 import { ApiError } from "./api-error.ts";
 import {
   grammarOf,
+  logprobsOf,
   requestedMaxTokens,
   samplingOf,
   stopStringsOf,
   toChatMessages,
   toolsOf,
 } from "./chat-request.ts";
-import type { ChatCompletionRequest, TextCompletionRequest } from "./schemas.ts";
+import type { ChatCompletionRequest, TextCompletionRequest, TokenLogprobEntry } from "./schemas.ts";
 
 /** OpenAI's default for /v1/completions. */
 const TEXT_DEFAULT_MAX_TOKENS = 16;
+
+/** No token spans more characters than this, so a longer prompt cannot fit and is not tokenized. */
+const MAX_CHARS_PER_TOKEN = 256;
 
 export type FinishReason = "stop" | "length" | "tool_calls";
 
@@ -28,7 +32,13 @@ export interface CompletionUsage {
   cachedTokens: number;
 }
 
-export type CompletionEvent = ReplyEvent | CompletionFinish;
+export type CompletionEvent = ReplyEvent | LogprobsEvent | CompletionFinish;
+
+/** Log-probabilities of generated tokens, as they come (per raw token, before any parsing). */
+export interface LogprobsEvent {
+  kind: "logprobs";
+  entries: TokenLogprobEntry[];
+}
 
 export interface CompletionFinish {
   kind: "finish";
@@ -70,13 +80,20 @@ export class CompletionService {
       reasoning: this.reasoning,
     };
     const parts = this.format.render(messages, render);
+    this.refuseHugePrompt(parts);
     const tokens = this.tokenize(parts);
     const room = this.roomFor(tokens, "messages");
     const maxTokens = Math.min(requestedMaxTokens(body) ?? room, room);
     const stopTokens = this.format.stopTokens.flatMap((text) => this.specialId(text) ?? []);
     return {
       tokens,
-      params: { ...samplingOf(body), maxTokens, stopTokens, ...grammarParam(grammarOf(body)) },
+      params: {
+        ...samplingOf(body),
+        maxTokens,
+        stopTokens,
+        ...grammarParam(grammarOf(body)),
+        ...logprobsParam(logprobsOf(body)),
+      },
       stops: stopStringsOf(body),
       render,
       ...(this.keepTranscripts ? { promptText: promptToText(parts) } : {}),
@@ -149,6 +166,8 @@ export class CompletionService {
       if (this.keepTranscripts) reply += event.text;
       const match = stops.push(event.text);
       yield* parser.push(match.text);
+      if (event.logprob !== undefined)
+        yield { kind: "logprobs", entries: [this.logprobEntry(event)] };
       if (match.stopped) break; // leaving the loop cancels the rest natively
     }
     yield* parser.push(stops.flush());
@@ -159,6 +178,35 @@ export class CompletionService {
       usage: usage ?? { promptTokens: prepared.tokens.length, completionTokens, cachedTokens: 0 },
       firstTokenMs: Math.max(firstTokenMs, 0),
       ...(this.keepTranscripts ? { transcript: { prompt: prepared.promptText ?? "", reply } } : {}),
+    };
+  }
+
+  /** Tokenizing blocks the event loop; deeply nested tool schemas render to hundreds of MB. */
+  private refuseHugePrompt(parts: PromptPart[]): void {
+    const limit = this.engine.info.nCtxSlot * MAX_CHARS_PER_TOKEN;
+    let chars = 0;
+    for (const part of parts) {
+      chars +=
+        "special" in part ? 1 : "templated" in part ? part.templated.length : part.text.length;
+    }
+    if (chars <= limit) return;
+    throw new ApiError(
+      400,
+      `the prompt renders to ${chars} characters, far more than a slot's context of ${this.engine.info.nCtxSlot} tokens holds; shorten the conversation or the tools, or start the server with a larger --ctx-size`,
+      "invalid_request_error",
+      "context_length_exceeded",
+      "messages",
+    );
+  }
+
+  private logprobEntry(piece: GenerationPiece): TokenLogprobEntry {
+    const describe = (tokenId: number, logprob: number) => {
+      const token = this.engine.detokenize([tokenId]);
+      return { token, logprob, bytes: [...encoder.encode(token)] };
+    };
+    return {
+      ...describe(piece.tokenId, piece.logprob ?? 0),
+      top_logprobs: (piece.topLogprobs ?? []).map((top) => describe(top.tokenId, top.logprob)),
     };
   }
 
@@ -179,3 +227,9 @@ export class CompletionService {
 function grammarParam(grammar: string | undefined): { grammar?: string } {
   return grammar === undefined ? {} : { grammar };
 }
+
+function logprobsParam(alternatives: number | undefined): { logprobs?: number } {
+  return alternatives === undefined ? {} : { logprobs: alternatives };
+}
+
+const encoder = new TextEncoder();

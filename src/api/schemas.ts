@@ -105,6 +105,12 @@ export const ChatCompletionRequest = t.Object({
   tool_choice: t.Optional(t.Union([ToolChoice, t.Null()])),
   user: t.Optional(t.String()),
   response_format: t.Optional(t.Union([ResponseFormat, t.Null()])),
+  logprobs: t.Optional(t.Union([t.Boolean(), t.Null()])),
+  top_logprobs: t.Optional(
+    t.Union([t.Integer({ minimum: 0, maximum: 20 }), t.Null()], {
+      error: "top_logprobs must be an integer from 0 to 20",
+    }),
+  ),
   // llama-server's sampling extensions.
   top_k: optionalInteger("top_k", 0),
   min_p: optionalNumber("min_p", 0, 1),
@@ -169,6 +175,19 @@ const Usage = t.Object({
   prompt_tokens_details: t.Optional(t.Object({ cached_tokens: t.Integer() })),
 });
 
+const TopLogprob = t.Object({
+  token: t.String(),
+  logprob: t.Number(),
+  bytes: t.Array(t.Integer()),
+});
+const TokenLogprobSchema = t.Object({
+  token: t.String(),
+  logprob: t.Number(),
+  bytes: t.Array(t.Integer()),
+  top_logprobs: t.Array(TopLogprob),
+});
+export type TokenLogprobEntry = Static<typeof TokenLogprobSchema>;
+
 export const ChatCompletion = t.Object({
   id: t.String(),
   object: t.Literal("chat.completion"),
@@ -184,7 +203,7 @@ export const ChatCompletion = t.Object({
         tool_calls: t.Optional(t.Array(ToolCallSchema)),
       }),
       finish_reason: t.Union([t.Literal("stop"), t.Literal("length"), t.Literal("tool_calls")]),
-      logprobs: t.Null(),
+      logprobs: t.Union([t.Object({ content: t.Array(TokenLogprobSchema) }), t.Null()]),
     }),
   ),
   usage: Usage,

@@ -18,6 +18,7 @@ import type {
   GenerationParams,
   ModelInfo,
   SlotState,
+  TokenLogprob,
 } from "./types.ts";
 
 const encoder = new TextEncoder();
@@ -27,6 +28,8 @@ const FALLBACK_POLL_MS = 50;
 /** How often to look for the end of a model load (the loader does not wake at the end). */
 const LOAD_POLL_MS = 20;
 const DEFAULT_SEED = 0xffffffff;
+/** GLM_MAX_LOGPROBS in native/glm.h. */
+export const MAX_LOGPROBS = 20;
 
 const finishReasons: Record<number, FinishReason> = {
   [Finish.stop]: "stop",
@@ -38,6 +41,9 @@ export class Engine {
   private readonly active = new Map<number, RequestStream>();
   private readonly textBuffer = new Uint8Array(1 << 16);
   private readonly pieceBuffer = new Int32Array(2 * 1024);
+  private readonly logprobBuffer = new Float32Array(1024 * (1 + 2 * MAX_LOGPROBS));
+  /** Alternatives each active request records per token (-1: no log-probabilities). */
+  private readonly logprobCounts = new Map<number, number>();
   private readonly resultBuffer = new Int32Array(Result.count);
   private fallbackTimer: ReturnType<typeof setInterval> | undefined;
   private closed = false;
@@ -209,12 +215,15 @@ export class Engine {
       stopTokens: Int32Array.from(params.stopTokens ?? []),
       ignoreEos: params.ignoreEos ?? false,
       grammar: params.grammar ? encoder.encode(`${params.grammar}\0`) : null,
+      logprobs: params.logprobs ?? -1,
     });
     if (id < 0) throw errorFromStatus(id, this.lib.lastError());
+    this.logprobCounts.set(id, params.logprobs ?? -1);
     return id;
   }
 
   private cancel(id: number, stream: RequestStream, reason?: unknown): void {
+    this.logprobCounts.delete(id);
     if (!this.active.delete(id)) return;
     if (!this.closed) this.lib.engineCancel(this.handle, id);
     stream.fail(reason instanceof Error ? reason : new EngineError("closed", "request cancelled"));
@@ -232,13 +241,21 @@ export class Engine {
   private drainRequest(id: number, stream: RequestStream): void {
     const result = this.resultBuffer;
     for (;;) {
-      const n = this.lib.enginePoll(this.handle, id, this.textBuffer, this.pieceBuffer, result);
+      const n = this.lib.enginePoll(
+        this.handle,
+        id,
+        this.textBuffer,
+        this.pieceBuffer,
+        this.logprobBuffer,
+        result,
+      );
       if (n < 0) {
         this.active.delete(id);
+        this.logprobCounts.delete(id);
         stream.fail(errorFromStatus(n, this.lib.lastError()));
         return;
       }
-      this.pushPieces(stream, n);
+      this.pushPieces(stream, n, this.logprobCounts.get(id) ?? -1);
       const finish = result[Result.finish] ?? Finish.none;
       if (finish !== Finish.none) {
         this.finishRequest(id, stream, finish);
@@ -248,20 +265,31 @@ export class Engine {
     }
   }
 
-  private pushPieces(stream: RequestStream, count: number): void {
+  private pushPieces(stream: RequestStream, count: number, alternatives: number): void {
     let offset = 0;
+    const stride = 1 + 2 * alternatives;
     for (let i = 0; i < count; i++) {
       const tokenId = this.pieceBuffer[2 * i] ?? 0;
       const length = this.pieceBuffer[2 * i + 1] ?? 0;
       const text =
         length > 0 ? decoder.decode(this.textBuffer.subarray(offset, offset + length)) : "";
       offset += length;
-      stream.push({ kind: "piece", text, tokenId });
+      if (alternatives < 0) {
+        stream.push({ kind: "piece", text, tokenId });
+        continue;
+      }
+      const entry = this.logprobBuffer.subarray(i * stride, (i + 1) * stride);
+      const top: TokenLogprob[] = [];
+      for (let j = 0; j < alternatives; j++) {
+        top.push({ tokenId: entry[1 + 2 * j] ?? 0, logprob: entry[2 + 2 * j] ?? 0 });
+      }
+      stream.push({ kind: "piece", text, tokenId, logprob: entry[0] ?? 0, topLogprobs: top });
     }
   }
 
   private finishRequest(id: number, stream: RequestStream, finish: number): void {
     this.active.delete(id);
+    this.logprobCounts.delete(id);
     const reason = finishReasons[finish];
     if (!reason) {
       stream.fail(new EngineError("internal", "generation failed in the native engine"));

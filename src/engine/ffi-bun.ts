@@ -19,10 +19,10 @@ const symbols = {
   glm_engine_free: { args: [ptr], returns: none },
   glm_engine_slot_context: { args: [ptr], returns: i32 },
   glm_engine_submit: {
-    args: [ptr, ptr, i32, i32, f32, f32, i32, f32, f32, f32, f32, u32, ptr, i32, i32, ptr],
+    args: [ptr, ptr, i32, i32, f32, f32, i32, f32, f32, f32, f32, u32, ptr, i32, i32, ptr, i32],
     returns: i32,
   },
-  glm_engine_poll: { args: [ptr, i32, ptr, i32, ptr, i32, ptr], returns: i32 },
+  glm_engine_poll: { args: [ptr, i32, ptr, i32, ptr, i32, ptr, i32, ptr], returns: i32 },
   glm_engine_cancel: { args: [ptr, i32], returns: i32 },
   glm_engine_wake_ack: { args: [ptr], returns: none },
   glm_engine_slots_json: { args: [ptr, ptr, i32], returns: i32 },
@@ -95,8 +95,9 @@ export function openBunLibrary(path: string): NativeLibrary {
         s.stopTokens.length,
         s.ignoreEos ? 1 : 0,
         s.grammar,
+        s.logprobs,
       ),
-    enginePoll: (engine, id, text, pieces, result) =>
+    enginePoll: (engine, id, text, pieces, logprobs, result) =>
       lib.glm_engine_poll(
         asPointer(engine),
         id,
@@ -104,6 +105,8 @@ export function openBunLibrary(path: string): NativeLibrary {
         text.length,
         pieces,
         pieces.length / 2,
+        logprobs,
+        logprobs.length,
         result,
       ),
     engineCancel: (engine, id) => lib.glm_engine_cancel(asPointer(engine), id),

@@ -39,6 +39,7 @@ export interface NativeLibrary {
     id: number,
     text: Uint8Array,
     pieces: Int32Array,
+    logprobs: Float32Array,
     result: Int32Array,
   ): number;
   engineCancel(engine: NativeHandle, id: number): number;
@@ -62,6 +63,8 @@ export interface NativeSubmit {
   ignoreEos: boolean;
   /** NUL-terminated GBNF, or null for none. */
   grammar: Uint8Array | null;
+  /** Alternatives per token to record, or -1 for no log-probabilities. */
+  logprobs: number;
 }
 
 /** Status codes from native/glm.h. */

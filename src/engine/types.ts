@@ -55,6 +55,8 @@ export interface GenerationParams {
   ignoreEos?: boolean;
   /** GBNF grammar (root rule `root`) every sampled token must follow. */
   grammar?: string;
+  /** Record each token's log-probability and this many likeliest alternatives (0–20). */
+  logprobs?: number;
 }
 
 export type FinishReason = "stop" | "length";
@@ -64,6 +66,15 @@ export interface GenerationPiece {
   kind: "piece";
   text: string;
   tokenId: number;
+  /** Natural log of the token's probability under the model; only with `logprobs`. */
+  logprob?: number;
+  /** The likeliest tokens at this step, likeliest first; only with `logprobs`. */
+  topLogprobs?: TokenLogprob[];
+}
+
+export interface TokenLogprob {
+  tokenId: number;
+  logprob: number;
 }
 
 export interface GenerationDone {

@@ -3,7 +3,7 @@ import type { Engine } from "../../src/engine/engine.ts";
 import { EngineError } from "../../src/engine/errors.ts";
 import type { GenerationDone, GenerationEvent } from "../../src/engine/types.ts";
 import { test } from "../support/runtime-test.ts";
-import { collect, openScripted, promptFor, waitUntil } from "./fixtures.ts";
+import { collect, openRandom, openScripted, promptFor, waitUntil } from "./fixtures.ts";
 
 const chain = ["\n", "Hello", ",", " world", "!"];
 
@@ -123,3 +123,39 @@ test("the event loop keeps running while a long generation runs", async () => {
 }, 30_000);
 
 export type { Engine, GenerationDone, GenerationEvent };
+
+test("log-probabilities: greedy picks the likeliest, alternatives come sorted", async () => {
+  await using engine = await openRandom({ slots: 1 });
+  const pieces: GenerationEvent[] = [];
+  for await (const event of engine.generate(promptFor(engine, "numbers"), {
+    maxTokens: 12,
+    logprobs: 5,
+    ignoreEos: true,
+  })) {
+    pieces.push(event);
+  }
+  const tokens = pieces.filter((event) => event.kind === "piece");
+  assert.equal(tokens.length, 12);
+  for (const piece of tokens) {
+    const top = piece.topLogprobs ?? [];
+    assert.equal(top.length, 5);
+    assert.equal(top[0]?.tokenId, piece.tokenId);
+    assert.ok(Math.abs((top[0]?.logprob ?? 1) - (piece.logprob ?? 0)) < 1e-6);
+    for (let i = 1; i < top.length; i++)
+      assert.ok((top[i - 1]?.logprob ?? 0) >= (top[i]?.logprob ?? 0));
+    const mass = top.reduce((sum, entry) => sum + Math.exp(entry.logprob), 0);
+    assert.ok(mass > 0 && mass <= 1 + 1e-5, `top-5 probability mass ${mass}`);
+  }
+});
+
+test("a scripted chain is near-certain under its own model", async () => {
+  await using engine = await openScripted({ chain });
+  for await (const event of engine.generate(promptFor(engine, "hi"), {
+    maxTokens: 3,
+    logprobs: 0,
+  })) {
+    if (event.kind !== "piece") continue;
+    assert.ok((event.logprob ?? -1) > -1e-3, `logprob ${event.logprob}`);
+    assert.deepEqual(event.topLogprobs, []);
+  }
+});
