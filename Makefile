@@ -69,7 +69,7 @@ CXXFLAGS_GLM := -std=c++17 -O2 -fPIC -Wall -Wextra -Werror=return-type $(SAN_FLA
 DEMO_MODEL := models/demo.gguf
 
 .PHONY: all native deps serve test test-ts test-deno lint typecheck bench binary clean \
-  reference bench-tools tools-bun tools-deno test-asan browser
+  reference bench-tools tools-bun tools-deno test-asan browser fuzz soak
 
 all: native deps $(DEMO_MODEL)
 
@@ -190,6 +190,13 @@ bench: all bench-tools
 	LLAMA_BIN=$(CURDIR)/$(LLAMA_OUT)/bin GLM_LIBRARY=$(CURDIR)/$(LIBGLM) $(BUN) bench/run.ts
 
 # One executable with libglm and the demo model's generator inside; copy it anywhere.
+# Long runs, not in `make test`: many more fuzz cases, and 20 minutes of mixed load.
+fuzz: all
+	FUZZ_COUNT=$(or $(FUZZ_COUNT),20000) $(BUN) test --timeout 1800000 tests/fuzz
+
+soak: all
+	$(BUN) bench/soak.ts
+
 binary: all
 	$(BUN) build --compile src/binary.ts --outfile dist/glm-serve
 
