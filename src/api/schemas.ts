@@ -81,13 +81,12 @@ const ResponseFormat = t.Union(
   },
 );
 
-export const ChatCompletionRequest = t.Object({
+/** Fields both completion routes take: sampling, streaming and stops. */
+const generationFields = {
   model: t.Optional(t.String()),
-  messages: t.Array(Message, { minItems: 1, error: "messages must be a non-empty array" }),
   temperature: optionalNumber("temperature", 0, 2),
   top_p: optionalNumber("top_p", 0, 1),
   max_tokens: optionalInteger("max_tokens", 1),
-  max_completion_tokens: optionalInteger("max_completion_tokens", 1),
   stream: t.Optional(t.Union([t.Boolean(), t.Null()])),
   stream_options: t.Optional(
     t.Union([t.Object({ include_usage: t.Optional(t.Boolean()) }), t.Null()]),
@@ -101,9 +100,20 @@ export const ChatCompletionRequest = t.Object({
   presence_penalty: optionalNumber("presence_penalty", -2, 2),
   frequency_penalty: optionalNumber("frequency_penalty", -2, 2),
   n: optionalInteger("n", 1),
+  user: t.Optional(t.String()),
+  // llama-server's sampling extensions.
+  top_k: optionalInteger("top_k", 0),
+  min_p: optionalNumber("min_p", 0, 1),
+  repeat_penalty: optionalNumber("repeat_penalty", 0, 10),
+  ignore_eos: t.Optional(t.Boolean()),
+};
+
+export const ChatCompletionRequest = t.Object({
+  ...generationFields,
+  messages: t.Array(Message, { minItems: 1, error: "messages must be a non-empty array" }),
+  max_completion_tokens: optionalInteger("max_completion_tokens", 1),
   tools: t.Optional(t.Union([t.Array(Tool), t.Null()])),
   tool_choice: t.Optional(t.Union([ToolChoice, t.Null()])),
-  user: t.Optional(t.String()),
   response_format: t.Optional(t.Union([ResponseFormat, t.Null()])),
   logprobs: t.Optional(t.Union([t.Boolean(), t.Null()])),
   top_logprobs: t.Optional(
@@ -111,41 +121,15 @@ export const ChatCompletionRequest = t.Object({
       error: "top_logprobs must be an integer from 0 to 20",
     }),
   ),
-  // llama-server's sampling extensions.
-  top_k: optionalInteger("top_k", 0),
-  min_p: optionalNumber("min_p", 0, 1),
-  repeat_penalty: optionalNumber("repeat_penalty", 0, 10),
-  ignore_eos: t.Optional(t.Boolean()),
 });
 export type ChatCompletionRequest = Static<typeof ChatCompletionRequest>;
 
 /** Legacy completions: raw prompt text in, text out; the prompt may contain special tokens. */
 export const TextCompletionRequest = t.Object({
-  model: t.Optional(t.String()),
+  ...generationFields,
   prompt: t.Union([t.String(), t.Array(t.String(), { minItems: 1, maxItems: 1 })], {
     error: "prompt must be a string (or an array holding one string)",
   }),
-  max_tokens: optionalInteger("max_tokens", 1),
-  temperature: optionalNumber("temperature", 0, 2),
-  top_p: optionalNumber("top_p", 0, 1),
-  stream: t.Optional(t.Union([t.Boolean(), t.Null()])),
-  stream_options: t.Optional(
-    t.Union([t.Object({ include_usage: t.Optional(t.Boolean()) }), t.Null()]),
-  ),
-  stop: t.Optional(
-    t.Union([t.String(), t.Array(t.String({ minLength: 1 }), { maxItems: 4 }), t.Null()], {
-      error: "stop must be a string or an array of up to 4 non-empty strings",
-    }),
-  ),
-  seed: t.Optional(t.Union([t.Integer(), t.Null()])),
-  presence_penalty: optionalNumber("presence_penalty", -2, 2),
-  frequency_penalty: optionalNumber("frequency_penalty", -2, 2),
-  n: optionalInteger("n", 1),
-  user: t.Optional(t.String()),
-  top_k: optionalInteger("top_k", 0),
-  min_p: optionalNumber("min_p", 0, 1),
-  repeat_penalty: optionalNumber("repeat_penalty", 0, 10),
-  ignore_eos: t.Optional(t.Boolean()),
 });
 export type TextCompletionRequest = Static<typeof TextCompletionRequest>;
 
