@@ -18,7 +18,10 @@ export class StartupError extends Error {}
 export interface RunningServer {
   url: string;
   state: ServerState;
-  /** Stops listening, drains requests for up to `drainMs`, then frees the model. */
+  /**
+   * Drains for up to `drainMs` while new requests get 503, cancels what still runs, then stops
+   * listening and frees the model.
+   */
   shutdown(drainMs: number): Promise<void>;
 }
 
@@ -98,9 +101,8 @@ export async function startServer(
     url,
     state,
     async shutdown(drainMs) {
-      const stopped = listener.stop();
       await state.drain(drainMs);
-      await stopped;
+      await listener.stop();
       await engine.close();
     },
   };
@@ -126,7 +128,8 @@ async function listen(fetch: Fetch, config: Config): Promise<Listener> {
         idleTimeout: 0,
         fetch,
       });
-      return { port: server.port ?? config.port, stop: () => server.stop() };
+      // Called once requests are drained, so any connection left is idle and can be closed.
+      return { port: server.port ?? config.port, stop: () => server.stop(true) };
     }
     const deno = (globalThis as unknown as { Deno: DenoServe }).Deno;
     const server = deno.serve(

@@ -66,6 +66,8 @@ export function chatCompletionsRoute(
     },
     {
       body: ChatCompletionRequest,
+      // JSON whatever the Content-Type says, as llama-server does (curl -d sends form type).
+      parse: "json",
       detail: { summary: "Create a chat completion (OpenAI-compatible)", tags: ["chat"] },
     },
   );

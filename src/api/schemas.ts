@@ -108,29 +108,69 @@ const generationFields = {
   ignore_eos: t.Optional(t.Boolean()),
 };
 
-export const ChatCompletionRequest = t.Object({
-  ...generationFields,
-  messages: t.Array(Message, { minItems: 1, error: "messages must be a non-empty array" }),
-  max_completion_tokens: optionalInteger("max_completion_tokens", 1),
-  tools: t.Optional(t.Union([t.Array(Tool), t.Null()])),
-  tool_choice: t.Optional(t.Union([ToolChoice, t.Null()])),
-  response_format: t.Optional(t.Union([ResponseFormat, t.Null()])),
-  logprobs: t.Optional(t.Union([t.Boolean(), t.Null()])),
-  top_logprobs: t.Optional(
-    t.Union([t.Integer({ minimum: 0, maximum: 20 }), t.Null()], {
-      error: "top_logprobs must be an integer from 0 to 20",
-    }),
-  ),
-});
+export const ChatCompletionRequest = t.Object(
+  {
+    ...generationFields,
+    messages: t.Array(Message, { minItems: 1, error: "messages must be a non-empty array" }),
+    max_completion_tokens: optionalInteger("max_completion_tokens", 1),
+    tools: t.Optional(t.Union([t.Array(Tool), t.Null()])),
+    tool_choice: t.Optional(t.Union([ToolChoice, t.Null()])),
+    response_format: t.Optional(t.Union([ResponseFormat, t.Null()])),
+    logprobs: t.Optional(t.Union([t.Boolean(), t.Null()])),
+    top_logprobs: t.Optional(
+      t.Union([t.Integer({ minimum: 0, maximum: 20 }), t.Null()], {
+        error: "top_logprobs must be an integer from 0 to 20",
+      }),
+    ),
+  },
+  {
+    examples: [
+      {
+        model: "glm-4",
+        messages: [
+          { role: "system", content: "You are a helpful assistant." },
+          { role: "user", content: "What is GGUF?" },
+        ],
+        temperature: 0.7,
+        max_tokens: 256,
+        stream: false,
+      },
+      {
+        model: "glm-4",
+        messages: [{ role: "user", content: "Weather in Paris?" }],
+        tools: [
+          {
+            type: "function",
+            function: {
+              name: "get_weather",
+              parameters: {
+                type: "object",
+                properties: { city: { type: "string" } },
+                required: ["city"],
+              },
+            },
+          },
+        ],
+      },
+    ],
+  },
+);
 export type ChatCompletionRequest = Static<typeof ChatCompletionRequest>;
 
 /** Legacy completions: raw prompt text in, text out; the prompt may contain special tokens. */
-export const TextCompletionRequest = t.Object({
-  ...generationFields,
-  prompt: t.Union([t.String(), t.Array(t.String(), { minItems: 1, maxItems: 1 })], {
-    error: "prompt must be a string (or an array holding one string)",
-  }),
-});
+export const TextCompletionRequest = t.Object(
+  {
+    ...generationFields,
+    prompt: t.Union([t.String(), t.Array(t.String(), { minItems: 1, maxItems: 1 })], {
+      error: "prompt must be a string (or an array holding one string)",
+    }),
+  },
+  {
+    examples: [
+      { model: "glm-4", prompt: "[gMASK]<sop><|user|>\nHello<|assistant|>", max_tokens: 32 },
+    ],
+  },
+);
 export type TextCompletionRequest = Static<typeof TextCompletionRequest>;
 
 export const ModelObject = t.Object({

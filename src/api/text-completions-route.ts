@@ -89,6 +89,7 @@ export function textCompletionsRoute(
     },
     {
       body: TextCompletionRequest,
+      parse: "json",
       detail: { summary: "Create a text completion (OpenAI legacy)", tags: ["completions"] },
     },
   );

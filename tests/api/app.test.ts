@@ -276,7 +276,9 @@ describe("API keys", () => {
     const { app } = loadingApp({ apiKeys: ["k1", "k2"] });
     const response = await call(app, "/v1/models", { headers });
     expect(response.status).toBe(status);
-    if (status === 401) expectOpenAiError(response.body, "invalid_api_key");
+    if (status !== 401) return;
+    expectOpenAiError(response.body, "invalid_api_key");
+    expect(response.headers.get("www-authenticate")).toBe('Bearer realm="glm-serve"');
   });
 
   test("/health needs no key", async () => {

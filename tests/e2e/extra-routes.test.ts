@@ -85,6 +85,7 @@ describe("routes beyond chat", () => {
     const spec = (await rawRequest(server, "/docs/json")).body as {
       paths: Record<string, unknown>;
     };
+    expect(JSON.stringify(spec.paths["/v1/chat/completions"])).toContain("What is GGUF?");
     expect(Object.keys(spec.paths)).toEqual(
       expect.arrayContaining(["/v1/chat/completions", "/v1/completions", "/v1/models", "/health"]),
     );
