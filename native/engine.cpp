@@ -130,6 +130,20 @@ GLM_API glm_engine *glm_engine_open(glm_model *model, int32_t n_ctx, int32_t n_t
     return e;
   } catch (const std::exception &ex) {
     glm_fail(GLM_ERR_INTERNAL, ex.what());
+    // A thread that did start must end before the engine it uses is deleted.
+    {
+      std::lock_guard<std::mutex> lock(e->mu);
+      e->stopping = true;
+    }
+    e->cv.notify_all();
+    if (e->worker.joinable()) e->worker.join();
+    {
+      std::lock_guard<std::mutex> lock(e->wake_mu);
+      e->waker_stop = true;
+    }
+    e->wake_cv.notify_one();
+    if (e->waker.joinable()) e->waker.join();
+    if (e->batch.token != nullptr) llama_batch_free(e->batch);
     if (e->ctx != nullptr) llama_free(e->ctx);
     delete e;
     return nullptr;
@@ -210,58 +224,67 @@ GLM_API int32_t glm_engine_poll(glm_engine *e, int32_t id, uint8_t *text, int32_
   if (e == nullptr || text == nullptr || pieces == nullptr || result == nullptr) {
     return glm_fail(GLM_ERR_INVALID, "NULL argument");
   }
-  std::lock_guard<std::mutex> lock(e->mu);
-  auto request = find_request(e, id);
-  if (request == nullptr) return glm_fail(GLM_ERR_NOT_FOUND, "unknown request " + std::to_string(id));
-  // Take whole pieces only, as many as every buffer holds.
-  int32_t n_pairs = 0;
-  size_t n_bytes = 0;
-  const size_t total_pairs = request->pieces.size() / 2;
-  const int32_t stride = request->n_logprobs >= 0 ? 1 + 2 * request->n_logprobs : 0;
-  const int32_t logprob_room = logprobs == nullptr ? 0 : logprobs_size;
-  const auto logprobs_fit = [&](int32_t pairs) { return pairs * stride <= logprob_room; };
-  while (static_cast<size_t>(n_pairs) < total_pairs && n_pairs < max_pieces &&
-         logprobs_fit(n_pairs + 1)) {
-    const auto len = static_cast<size_t>(request->pieces[2 * n_pairs + 1]);
-    if (n_bytes + len > static_cast<size_t>(text_size)) break;
-    n_bytes += len;
-    ++n_pairs;
+  if (text_size < 0 || max_pieces < 0 || logprobs_size < 0) {
+    return glm_fail(GLM_ERR_INVALID, "negative buffer size");
   }
-  if (n_pairs == 0 && total_pairs > 0 && max_pieces > 0) {
-    return glm_fail(GLM_ERR_BUFFER, "buffers too small for one piece");
-  }
-  std::memcpy(text, request->text.data(), n_bytes);
-  std::memcpy(pieces, request->pieces.data(), sizeof(int32_t) * 2 * n_pairs);
-  if (stride > 0) {
-    const auto n_floats = static_cast<size_t>(n_pairs) * static_cast<size_t>(stride);
-    std::memcpy(logprobs, request->logprobs.data(), sizeof(float) * n_floats);
-    request->logprobs.erase(request->logprobs.begin(), request->logprobs.begin() + n_floats);
-  }
-  request->text.erase(0, n_bytes);
-  request->pieces.erase(request->pieces.begin(), request->pieces.begin() + 2 * n_pairs);
-  const bool drained = request->pieces.empty();
-  result[GLM_RESULT_TEXT_BYTES] = static_cast<int32_t>(n_bytes);
-  result[GLM_RESULT_FINISH] = drained ? request->finish : GLM_FINISH_NONE;
-  result[GLM_RESULT_PROMPT_TOKENS] = static_cast<int32_t>(request->prompt.size());
-  result[GLM_RESULT_COMPLETION_TOKENS] = request->n_generated;
-  result[GLM_RESULT_CACHED_TOKENS] = request->n_cached;
-  if (drained && request->finish != GLM_FINISH_NONE) e->requests.erase(id);
-  return n_pairs;
+  return glm_guard([&] {
+    std::lock_guard<std::mutex> lock(e->mu);
+    auto request = find_request(e, id);
+    if (request == nullptr) return glm_fail(GLM_ERR_NOT_FOUND, "unknown request " + std::to_string(id));
+    // Take whole pieces only, as many as every buffer holds.
+    int32_t n_pairs = 0;
+    size_t n_bytes = 0;
+    const size_t total_pairs = request->pieces.size() / 2;
+    const int32_t stride = request->n_logprobs >= 0 ? 1 + 2 * request->n_logprobs : 0;
+    const int32_t logprob_room = logprobs == nullptr ? 0 : logprobs_size;
+    const auto logprobs_fit = [&](int32_t pairs) { return pairs * stride <= logprob_room; };
+    while (static_cast<size_t>(n_pairs) < total_pairs && n_pairs < max_pieces &&
+           logprobs_fit(n_pairs + 1)) {
+      const auto len = static_cast<size_t>(request->pieces[2 * n_pairs + 1]);
+      if (n_bytes + len > static_cast<size_t>(text_size)) break;
+      n_bytes += len;
+      ++n_pairs;
+    }
+    if (n_pairs == 0 && total_pairs > 0 && max_pieces > 0) {
+      return glm_fail(GLM_ERR_BUFFER, "buffers too small for one piece");
+    }
+    std::memcpy(text, request->text.data(), n_bytes);
+    std::memcpy(pieces, request->pieces.data(), sizeof(int32_t) * 2 * n_pairs);
+    if (stride > 0) {
+      const auto n_floats = static_cast<size_t>(n_pairs) * static_cast<size_t>(stride);
+      std::memcpy(logprobs, request->logprobs.data(), sizeof(float) * n_floats);
+      request->logprobs.erase(request->logprobs.begin(), request->logprobs.begin() + n_floats);
+    }
+    request->text.erase(0, n_bytes);
+    request->pieces.erase(request->pieces.begin(), request->pieces.begin() + 2 * n_pairs);
+    const bool drained = request->pieces.empty();
+    result[GLM_RESULT_TEXT_BYTES] = static_cast<int32_t>(n_bytes);
+    result[GLM_RESULT_FINISH] = drained ? request->finish : GLM_FINISH_NONE;
+    result[GLM_RESULT_PROMPT_TOKENS] = static_cast<int32_t>(request->prompt.size());
+    result[GLM_RESULT_COMPLETION_TOKENS] = request->n_generated;
+    result[GLM_RESULT_CACHED_TOKENS] = request->n_cached;
+    if (drained && request->finish != GLM_FINISH_NONE) e->requests.erase(id);
+    return n_pairs;
+  });
 }
 
 GLM_API int32_t glm_engine_cancel(glm_engine *e, int32_t id) {
   if (e == nullptr) return glm_fail(GLM_ERR_INVALID, "engine is NULL");
-  {
-    std::lock_guard<std::mutex> lock(e->mu);
-    auto request = find_request(e, id);
-    if (request == nullptr) return glm_fail(GLM_ERR_NOT_FOUND, "unknown request " + std::to_string(id));
-    request->cancelled = true;
-    e->requests.erase(id);
-    auto queued = std::find(e->pending.begin(), e->pending.end(), request);
-    if (queued != e->pending.end()) e->pending.erase(queued);
-  }
-  e->cv.notify_one();
-  return GLM_OK;
+  return glm_guard([&] {
+    {
+      std::lock_guard<std::mutex> lock(e->mu);
+      auto request = find_request(e, id);
+      if (request == nullptr) {
+        return glm_fail(GLM_ERR_NOT_FOUND, "unknown request " + std::to_string(id));
+      }
+      request->cancelled = true;
+      e->requests.erase(id);
+      auto queued = std::find(e->pending.begin(), e->pending.end(), request);
+      if (queued != e->pending.end()) e->pending.erase(queued);
+    }
+    e->cv.notify_one();
+    return GLM_OK;
+  });
 }
 
 GLM_API void glm_engine_wake_ack(glm_engine *e) {

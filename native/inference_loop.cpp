@@ -45,13 +45,26 @@ Slot *choose_slot(glm_engine *e, const Request &request) {
   return best;
 }
 
+// Tokens the request may never sample. ignore_eos bans end-of-generation tokens. A grammar
+// instead bans the other control tokens and the request's stop tokens: the grammar would read
+// their text ("<|observation|>") as allowed characters, but they print as nothing or end the
+// reply, so the visible text would leave the grammar. The grammar itself allows EOG at the end.
 std::vector<llama_token> banned_tokens(const glm_engine *e, const Request &request) {
   std::vector<llama_token> banned;
-  if (!request.ignore_eos) return banned;
   const llama_vocab *vocab = e->model->vocab;
   const int32_t n = llama_vocab_n_tokens(vocab);
+  const bool grammar = !request.grammar.empty();
+  if (!request.ignore_eos && !grammar) return banned;
   for (llama_token t = 0; t < n; ++t) {
-    if (llama_vocab_is_eog(vocab, t)) banned.push_back(t);
+    const bool eog = llama_vocab_is_eog(vocab, t);
+    if (!grammar) {
+      if (eog) banned.push_back(t);
+      continue;
+    }
+    const bool control = (llama_vocab_get_attr(vocab, t) & LLAMA_TOKEN_ATTR_CONTROL) != 0;
+    const auto &stops = request.stop_tokens;
+    const bool stop = std::find(stops.begin(), stops.end(), t) != stops.end();
+    if (!eog && (control || stop)) banned.push_back(t);
   }
   return banned;
 }
@@ -145,7 +158,9 @@ void build_batch(glm_engine *e) {
 }
 
 bool is_stop_token(const glm_engine *e, const Request &request, llama_token token) {
-  if (!request.ignore_eos && llama_vocab_is_eog(e->model->vocab, token)) return true;
+  // A grammar's reply ends at EOG even with ignore_eos, since the grammar allows nothing after.
+  const bool eos_ends = !request.ignore_eos || !request.grammar.empty();
+  if (eos_ends && llama_vocab_is_eog(e->model->vocab, token)) return true;
   const auto &stops = request.stop_tokens;
   return std::find(stops.begin(), stops.end(), token) != stops.end();
 }
@@ -186,7 +201,13 @@ std::vector<float> logprob_entry(const glm_engine *e, int32_t batch_index, llama
 // Samples one token for a slot whose logits are ready and decides whether it goes on.
 Emission sample_slot(glm_engine *e, Slot &slot) {
   Request &request = *slot.request;
-  const llama_token token = llama_sampler_sample(slot.sampler, e->ctx, slot.batch_index);
+  llama_token token = LLAMA_TOKEN_NULL;
+  try {
+    token = llama_sampler_sample(slot.sampler, e->ctx, slot.batch_index);
+  } catch (const std::exception &) {
+    // A grammar with no token left to allow throws; end this request, not the process.
+    return {slot.request, token, "", GLM_FINISH_ERROR, {}};
+  }
   const int32_t generated = request.n_generated + 1; // published under the lock in emit()
   if (is_stop_token(e, request, token)) return {slot.request, token, "", GLM_FINISH_STOP, {}};
   slot.utf8_tail += token_text(e, token);
@@ -202,6 +223,13 @@ Emission sample_slot(glm_engine *e, Slot &slot) {
   return out;
 }
 
+// Under the lock: the snapshot of the slot running `request` shows it free.
+void mark_idle(glm_engine *e, const Request *request) {
+  for (size_t i = 0; i < e->slots.size(); ++i) {
+    if (e->slots[i].request.get() == request) e->snapshot[i].busy = false;
+  }
+}
+
 void emit(glm_engine *e, std::vector<Emission> &emissions) {
   if (emissions.empty()) return;
   {
@@ -209,13 +237,15 @@ void emit(glm_engine *e, std::vector<Emission> &emissions) {
     for (auto &em : emissions) {
       Request &r = *em.request;
       ++r.n_generated;
-      if (em.finish != GLM_FINISH_STOP) {
+      if (em.finish != GLM_FINISH_STOP && em.finish != GLM_FINISH_ERROR) {
         r.text += em.text;
         r.pieces.push_back(em.token);
         r.pieces.push_back(static_cast<int32_t>(em.text.size()));
         r.logprobs.insert(r.logprobs.end(), em.logprobs.begin(), em.logprobs.end());
       }
       r.finish = em.finish;
+      // Slot state must not say busy once JS can see the request finished.
+      if (em.finish != GLM_FINISH_NONE) mark_idle(e, em.request.get());
     }
   }
   engine_wake(e);
@@ -301,7 +331,12 @@ void inference_loop(glm_engine *e) {
       }
     }
     ++e->step;
-    run_step(e);
+    try {
+      run_step(e);
+    } catch (const std::exception &) {
+      fail_batch(e); // e.g. out of memory: the batch's requests fail, the engine goes on
+      engine_wake(e);
+    }
   }
   cancel_everything(e);
   engine_wake(e);

@@ -1,10 +1,14 @@
 import type { Semaphore } from "../queue.ts";
 import type { ServerState } from "./server-state.ts";
 
-/** A request that holds a slot: abort it to cancel natively; `finish` once when it is over. */
+/**
+ * A request that holds a queue slot: abort it to cancel natively. `releaseSlot` when the engine
+ * is done with it (the client may still be reading); `finish` once the response is over.
+ */
 export interface Admission {
   signal: AbortSignal;
   abort(): void;
+  releaseSlot(): void;
   finish(): void;
 }
 
@@ -20,6 +24,8 @@ export async function admit(
   const controller = new AbortController();
   const abort = () => controller.abort(new Error("client disconnected"));
   request.signal.addEventListener("abort", abort, { once: true });
+  // A client that left while its body was read never fires the listener.
+  if (request.signal.aborted) abort();
   const untrack = state.track(controller);
   let release: (() => void) | undefined;
   const finish = () => {
@@ -33,5 +39,5 @@ export async function admit(
     finish();
     throw error;
   }
-  return { signal: controller.signal, abort, finish };
+  return { signal: controller.signal, abort, releaseSlot: () => release?.(), finish };
 }

@@ -44,7 +44,13 @@ export function chatCompletionsRoute(
           totalMs: performance.now() - started,
           ...(finish.transcript ? { transcript: finish.transcript } : {}),
         });
-      const events = service.run(prepared, admission.signal);
+      let events: ReturnType<typeof service.start>;
+      try {
+        events = service.start(prepared, admission.signal, admission.releaseSlot);
+      } catch (error) {
+        admission.finish();
+        throw error;
+      }
       if (!body.stream) {
         try {
           const result = await collectCompletion(identity, events);

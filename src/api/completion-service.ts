@@ -2,9 +2,15 @@ import { ContentReplyParser } from "../chat/content-reply-parser.ts";
 import { promptToText } from "../chat/prompt-text.ts";
 import { StopStringMatcher } from "../chat/stop-strings.ts";
 import { applyToolChoice } from "../chat/tool-choice.ts";
-import type { ChatFormat, PromptPart, RenderOptions, ReplyEvent } from "../chat/types.ts";
+import type {
+  ChatFormat,
+  ChatMessage,
+  PromptPart,
+  RenderOptions,
+  ReplyEvent,
+} from "../chat/types.ts";
 import type { Engine } from "../engine/engine.ts";
-import type { GenerationParams, GenerationPiece } from "../engine/types.ts";
+import type { GenerationEvent, GenerationParams, GenerationPiece } from "../engine/types.ts";
 import type { Semaphore } from "../queue.ts";
 import { ApiError } from "./api-error.ts";
 import {
@@ -79,7 +85,7 @@ export class CompletionService {
       tools: applyToolChoice(tools, choice),
       reasoning: this.reasoning,
     };
-    const parts = this.format.render(messages, render);
+    const parts = this.render(messages, render);
     this.refuseHugePrompt(parts);
     const tokens = this.tokenize(parts);
     const room = this.roomFor(tokens, "messages");
@@ -139,9 +145,26 @@ export class CompletionService {
     );
   }
 
-  /** Runs a prepared completion; the caller holds a queue slot. Aborting cancels natively. */
-  async *run(prepared: PreparedCompletion, signal: AbortSignal): AsyncGenerator<CompletionEvent> {
+  /**
+   * Submits a prepared completion at once, so a refusal is an error before any response starts,
+   * then streams its events. The caller holds a queue slot; `onEnd` runs once the engine is done
+   * with the request, read or not. Aborting the signal cancels natively.
+   */
+  start(
+    prepared: PreparedCompletion,
+    signal: AbortSignal,
+    onEnd?: () => void,
+  ): AsyncGenerator<CompletionEvent> {
     const started = performance.now();
+    const generation = this.engine.start(prepared.tokens, prepared.params, signal, onEnd);
+    return this.events(prepared, generation, started);
+  }
+
+  private async *events(
+    prepared: PreparedCompletion,
+    generation: AsyncGenerator<GenerationEvent>,
+    started: number,
+  ): AsyncGenerator<CompletionEvent> {
     let firstTokenMs = -1;
     const stops = new StopStringMatcher(prepared.stops);
     const parser = prepared.raw
@@ -151,7 +174,7 @@ export class CompletionService {
     let completionTokens = 0;
     let usage: CompletionUsage | undefined;
     let reply = "";
-    for await (const event of this.engine.generate(prepared.tokens, prepared.params, signal)) {
+    for await (const event of generation) {
       if (event.kind === "done") {
         finish = event.finishReason;
         usage = {
@@ -197,6 +220,23 @@ export class CompletionService {
       "context_length_exceeded",
       "messages",
     );
+  }
+
+  /** A chat template may refuse a conversation (e.g. roles that do not alternate): a 400. */
+  private render(messages: ChatMessage[], options: RenderOptions): PromptPart[] {
+    try {
+      return this.format.render(messages, options);
+    } catch (error) {
+      if (error instanceof ApiError) throw error;
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new ApiError(
+        400,
+        `the chat template refused these messages: ${reason}`,
+        "invalid_request_error",
+        "invalid_messages",
+        "messages",
+      );
+    }
   }
 
   private logprobEntry(piece: GenerationPiece): TokenLogprobEntry {

@@ -104,7 +104,11 @@ const generationFields = {
   // llama-server's sampling extensions.
   top_k: optionalInteger("top_k", 0),
   min_p: optionalNumber("min_p", 0, 1),
-  repeat_penalty: optionalNumber("repeat_penalty", 0, 10),
+  repeat_penalty: t.Optional(
+    t.Union([t.Number({ exclusiveMinimum: 0, maximum: 10 }), t.Null()], {
+      error: "repeat_penalty must be a number above 0 and at most 10",
+    }),
+  ),
   ignore_eos: t.Optional(t.Boolean()),
 };
 

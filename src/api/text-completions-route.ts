@@ -52,7 +52,13 @@ export function textCompletionsRoute(
           totalMs: performance.now() - started,
           ...(event.transcript ? { transcript: event.transcript } : {}),
         });
-      const events = service.run(prepared, admission.signal);
+      let events: ReturnType<typeof service.start>;
+      try {
+        events = service.start(prepared, admission.signal, admission.releaseSlot);
+      } catch (error) {
+        admission.finish();
+        throw error;
+      }
       if (!body.stream) {
         try {
           let text = "";

@@ -128,18 +128,40 @@ export class Engine {
     params: GenerationParams,
     signal?: AbortSignal,
   ): AsyncGenerator<GenerationEvent> {
+    yield* this.start(tokens, params, signal);
+  }
+
+  /**
+   * Like `generate`, but submits at once, so a refused request throws here rather than at the
+   * first read. `onEnd` runs once when the request leaves the engine (finished, failed or
+   * cancelled), whether or not anyone reads the rest.
+   */
+  start(
+    tokens: readonly number[],
+    params: GenerationParams,
+    signal?: AbortSignal,
+    onEnd?: () => void,
+  ): AsyncGenerator<GenerationEvent> {
     this.assertOpen();
     signal?.throwIfAborted();
     const id = this.submit(tokens, params);
-    const stream = new RequestStream();
+    const stream = new RequestStream(onEnd);
     this.active.set(id, stream);
     this.startFallbackPoll();
     const onAbort = () => this.cancel(id, stream, signal?.reason);
     signal?.addEventListener("abort", onAbort, { once: true });
+    return this.read(id, stream, () => signal?.removeEventListener("abort", onAbort));
+  }
+
+  private async *read(
+    id: number,
+    stream: RequestStream,
+    cleanUp: () => void,
+  ): AsyncGenerator<GenerationEvent> {
     try {
       yield* stream.read();
     } finally {
-      signal?.removeEventListener("abort", onAbort);
+      cleanUp();
       if (!stream.finished) this.cancel(id, stream);
     }
   }

@@ -7,9 +7,12 @@ export class RequestStream {
   private ended = false;
   private notify: (() => void) | undefined;
 
+  /** `onEnd` runs once, when the last event or a failure arrives. */
+  constructor(private onEnd?: () => void) {}
+
   push(event: GenerationEvent): void {
     this.events.push(event);
-    if (event.kind === "done") this.ended = true;
+    if (event.kind === "done") this.end();
     this.wakeReader();
   }
 
@@ -17,8 +20,15 @@ export class RequestStream {
   fail(error: Error): void {
     this.events.length = 0;
     this.failure = error;
-    this.ended = true;
+    this.end();
     this.wakeReader();
+  }
+
+  private end(): void {
+    this.ended = true;
+    const onEnd = this.onEnd;
+    this.onEnd = undefined;
+    onEnd?.();
   }
 
   get finished(): boolean {
