@@ -189,7 +189,6 @@ test: all reference typecheck lint test-ts test-deno test-asan
 bench: all bench-tools
 	LLAMA_BIN=$(CURDIR)/$(LLAMA_OUT)/bin GLM_LIBRARY=$(CURDIR)/$(LIBGLM) $(BUN) bench/run.ts
 
-# One executable with libglm and the demo model's generator inside; copy it anywhere.
 # Long runs, not in `make test`: many more fuzz cases, and 20 minutes of mixed load.
 fuzz: all
 	FUZZ_COUNT=$(or $(FUZZ_COUNT),20000) $(BUN) test --timeout 1800000 tests/fuzz
@@ -197,8 +196,21 @@ fuzz: all
 soak: all
 	$(BUN) bench/soak.ts
 
+# One executable with libglm and the demo model's generator inside; copy it anywhere.
+# BINARY_TARGET=bun-linux-x64 (Bun's target names) also names it dist/glm-serve-linux-x64. The
+# embedded libglm is built for this machine, so only this machine's OS and CPU can be targeted.
+HOST_OS   := $(shell uname -s | tr A-Z a-z)
+HOST_ARCH := $(subst x86_64,x64,$(subst aarch64,arm64,$(shell uname -m)))
 binary: all
+	@mkdir -p dist
+ifeq ($(BINARY_TARGET),)
 	$(BUN) build --compile src/binary.ts --outfile dist/glm-serve
+else
+	@case "$(BINARY_TARGET)" in bun-$(HOST_OS)-$(HOST_ARCH)|bun-$(HOST_OS)-$(HOST_ARCH)-*) ;; \
+	  *) echo "make binary: libglm is built for $(HOST_OS)-$(HOST_ARCH); build on a $(BINARY_TARGET:bun-%=%) machine for that target" >&2; exit 2;; esac
+	$(BUN) build --compile --target=$(BINARY_TARGET) src/binary.ts \
+	  --outfile dist/glm-serve-$(patsubst bun-%,%,$(BINARY_TARGET))
+endif
 
 clean:
 	rm -rf $(BUILD) dist models node_modules
