@@ -1,20 +1,9 @@
-import { randomBytes } from "node:crypto";
 import { Elysia } from "elysia";
 import type { CompletionRecord } from "../request-log.ts";
-import { admit } from "./admission.ts";
-import {
-  type CompletionIdentity,
-  collectCompletion,
-  completionChunks,
-} from "./completion-response.ts";
-import type { CompletionFinish } from "./completion-service.ts";
+import { collectCompletion, completionChunks } from "./completion-response.ts";
+import { startCompletionRun } from "./completion-run.ts";
 import { ChatCompletionRequest } from "./schemas.ts";
 import type { ServerState } from "./server-state.ts";
-import { sseResponse } from "./sse.ts";
-
-function completionId(): string {
-  return `chatcmpl-${randomBytes(12).toString("base64url")}`;
-}
 
 /** POST /v1/chat/completions, streamed (SSE) or not. */
 export function chatCompletionsRoute(
@@ -26,49 +15,20 @@ export function chatCompletionsRoute(
     async ({ body, request }) => {
       const service = state.ready();
       const prepared = service.prepare(body);
-      const admission = await admit(state, service.queue, request);
-      const identity: CompletionIdentity = {
-        id: completionId(),
-        created: Math.floor(Date.now() / 1000),
-        model: state.modelId,
-      };
-      const started = performance.now();
-      const report = (finish: CompletionFinish) =>
-        onCompletion({
-          id: identity.id,
-          status: 200,
-          stream: body.stream === true,
-          finish: finish.finishReason,
-          usage: finish.usage,
-          firstTokenMs: finish.firstTokenMs,
-          totalMs: performance.now() - started,
-          ...(finish.transcript ? { transcript: finish.transcript } : {}),
-        });
-      let events: ReturnType<typeof service.start>;
-      try {
-        events = service.start(prepared, admission.signal, admission.releaseSlot);
-      } catch (error) {
-        admission.finish();
-        throw error;
-      }
+      const run = await startCompletionRun(state, service, prepared, request, {
+        idPrefix: "chatcmpl",
+        stream: body.stream === true,
+        onCompletion,
+      });
       if (!body.stream) {
-        try {
-          const result = await collectCompletion(identity, events);
-          report(result.finish);
+        return run.answer(async () => {
+          const result = await collectCompletion(run.identity, run.events);
+          run.report(result.finish);
           return result.body;
-        } finally {
-          admission.finish();
-        }
+        });
       }
       const includeUsage = body.stream_options?.include_usage === true;
-      async function* chunks() {
-        try {
-          yield* completionChunks(identity, events, includeUsage, report);
-        } finally {
-          admission.finish();
-        }
-      }
-      return sseResponse(chunks(), admission.abort);
+      return run.stream(completionChunks(run.identity, run.events, includeUsage, run.report));
     },
     {
       body: ChatCompletionRequest,

@@ -1,20 +1,12 @@
-import { randomBytes } from "node:crypto";
 import { Elysia } from "elysia";
 import type { CompletionRecord } from "../request-log.ts";
-import { admit } from "./admission.ts";
-import { toUsage } from "./completion-response.ts";
-import type { CompletionEvent, CompletionUsage, FinishReason } from "./completion-service.ts";
+import { type CompletionIdentity, toUsage } from "./completion-response.ts";
+import { startCompletionRun } from "./completion-run.ts";
+import type { CompletionUsage, FinishReason } from "./completion-service.ts";
 import { TextCompletionRequest } from "./schemas.ts";
 import type { ServerState } from "./server-state.ts";
-import { sseResponse } from "./sse.ts";
 
-interface Identity {
-  id: string;
-  created: number;
-  model: string;
-}
-
-function textChunk(identity: Identity, text: string, finish: FinishReason | null) {
+function textChunk(identity: CompletionIdentity, text: string, finish: FinishReason | null) {
   return {
     id: identity.id,
     object: "text_completion",
@@ -34,33 +26,14 @@ export function textCompletionsRoute(
     async ({ body, request }) => {
       const service = state.ready();
       const prepared = service.prepareText(body);
-      const admission = await admit(state, service.queue, request);
-      const identity: Identity = {
-        id: `cmpl-${randomBytes(12).toString("base64url")}`,
-        created: Math.floor(Date.now() / 1000),
-        model: state.modelId,
-      };
-      const started = performance.now();
-      const report = (event: Extract<CompletionEvent, { kind: "finish" }>) =>
-        onCompletion({
-          id: identity.id,
-          status: 200,
-          stream: body.stream === true,
-          finish: event.finishReason,
-          usage: event.usage,
-          firstTokenMs: event.firstTokenMs,
-          totalMs: performance.now() - started,
-          ...(event.transcript ? { transcript: event.transcript } : {}),
-        });
-      let events: ReturnType<typeof service.start>;
-      try {
-        events = service.start(prepared, admission.signal, admission.releaseSlot);
-      } catch (error) {
-        admission.finish();
-        throw error;
-      }
+      const run = await startCompletionRun(state, service, prepared, request, {
+        idPrefix: "cmpl",
+        stream: body.stream === true,
+        onCompletion,
+      });
+      const { identity, events } = run;
       if (!body.stream) {
-        try {
+        return run.answer(async () => {
           let text = "";
           let finish: FinishReason = "stop";
           let usage: CompletionUsage = { promptTokens: 0, completionTokens: 0, cachedTokens: 0 };
@@ -69,29 +42,24 @@ export function textCompletionsRoute(
             if (event.kind !== "finish") continue;
             finish = event.finishReason;
             usage = event.usage;
-            report(event);
+            run.report(event);
           }
           return { ...textChunk(identity, text, finish), usage: toUsage(usage) };
-        } finally {
-          admission.finish();
-        }
+        });
       }
       const includeUsage = body.stream_options?.include_usage === true;
       async function* chunks() {
-        try {
-          for await (const event of events) {
-            if (event.kind === "content") yield textChunk(identity, event.text, null);
-            if (event.kind !== "finish") continue;
-            report(event);
-            yield textChunk(identity, "", event.finishReason);
-            if (includeUsage)
-              yield { ...textChunk(identity, "", null), choices: [], usage: toUsage(event.usage) };
+        for await (const event of events) {
+          if (event.kind === "content") yield textChunk(identity, event.text, null);
+          if (event.kind !== "finish") continue;
+          run.report(event);
+          yield textChunk(identity, "", event.finishReason);
+          if (includeUsage) {
+            yield { ...textChunk(identity, "", null), choices: [], usage: toUsage(event.usage) };
           }
-        } finally {
-          admission.finish();
         }
       }
-      return sseResponse(chunks(), admission.abort);
+      return run.stream(chunks());
     },
     {
       body: TextCompletionRequest,
