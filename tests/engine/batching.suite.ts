@@ -108,7 +108,8 @@ test("cancel inside prefill and inside decode leaves the slot reusable", async (
   const inDecode = new AbortController();
   let pieces = 0;
   await assert.rejects(async () => {
-    const endless = { ...greedy, ignoreEos: true };
+    // Far more tokens than JS needs to reach the abort, so the reply cannot finish first.
+    const endless = { ...greedy, maxTokens: 1500 };
     for await (const event of engine.generate(long, endless, inDecode.signal)) {
       if (event.kind === "piece" && ++pieces === 3) inDecode.abort();
     }
