@@ -177,7 +177,8 @@ test-deno: all $(DENO)
 	$(TEST_ENV) DENO_NO_UPDATE_CHECK=1 $(DENO) test --allow-all --no-check $(DENO_SUITES)
 
 # Bun is not built with ASan, so the runtime is preloaded (libstdc++ too, for __cxa_throw).
-ASAN_SUITES := tests/engine/engine-core.test.ts tests/engine/batching.test.ts tests/engine/bad-models.test.ts
+ASAN_SUITES := tests/engine/engine-core.test.ts tests/engine/batching.test.ts tests/engine/batch-padding.test.ts \
+  tests/engine/bad-models.test.ts
 test-asan: all $(LIBGLM_ASAN)
 	LD_PRELOAD="$$($(CXX) -print-file-name=libasan.so) $$($(CXX) -print-file-name=libstdc++.so.6)" \
 	  ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 GLM_LIBRARY=$(CURDIR)/$(LIBGLM_ASAN) \

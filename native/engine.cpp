@@ -31,16 +31,24 @@ void waker_loop(glm_engine *e) {
 
 namespace {
 
-llama_context *create_context(glm_engine *e, int32_t n_ctx, int32_t n_threads, int32_t n_slots) {
+// Each slot gets n_ctx / n_slots tokens, rounded up to 256 as llama.cpp rounds its streams.
+int32_t slot_context(int32_t n_ctx, int32_t n_slots) {
+  constexpr int32_t kPad = 256;
+  return (n_ctx / n_slots + kPad - 1) / kPad * kPad;
+}
+
+// One unified KV cache: a batch mixing slots (and padding) stays one llama.cpp micro-batch,
+// where split per-sequence caches would cut it into runs of consecutive equal-length sequences.
+llama_context *create_context(glm_engine *e, int32_t n_threads, int32_t n_slots) {
   auto params = llama_context_default_params();
-  params.n_ctx = static_cast<uint32_t>(n_ctx);
+  params.n_ctx = static_cast<uint32_t>(e->n_ctx_slot * n_slots);
   params.n_batch = static_cast<uint32_t>(e->n_batch);
-  params.n_ubatch = static_cast<uint32_t>(std::min(e->n_batch, 512));
-  params.n_seq_max = static_cast<uint32_t>(n_slots);
+  params.n_ubatch = static_cast<uint32_t>(e->n_ubatch);
+  params.n_seq_max = static_cast<uint32_t>(e->scratch_seq >= 0 ? n_slots + 1 : n_slots);
   params.n_threads = n_threads;
   params.n_threads_batch = n_threads;
   params.no_perf = true;
-  params.kv_unified = false; // independent streams: requests rarely share a prefix across slots
+  params.kv_unified = true;
   return llama_init_from_model(e->model->model, params);
 }
 
@@ -95,13 +103,18 @@ std::shared_ptr<Request> find_request(glm_engine *e, int32_t id) {
 extern "C" {
 
 GLM_API glm_engine *glm_engine_open(glm_model *model, int32_t n_ctx, int32_t n_threads,
-                                    int32_t n_slots, int32_t n_batch, glm_wake_fn wake) {
+                                    int32_t n_slots, int32_t n_batch, int32_t padding,
+                                    glm_wake_fn wake) {
   if (model == nullptr || model->status.load() != GLM_OK) {
     glm_fail(GLM_ERR_INVALID, "model is not loaded");
     return nullptr;
   }
   if (n_slots <= 0 || n_slots > 256 || n_ctx < n_slots * 8) {
     glm_fail(GLM_ERR_INVALID, "need 1..256 slots and at least 8 context tokens per slot");
+    return nullptr;
+  }
+  if (padding != GLM_PADDING_AUTO && padding != GLM_PADDING_OFF && padding != GLM_PADDING_ON) {
+    glm_fail(GLM_ERR_INVALID, "padding must be GLM_PADDING_AUTO, _OFF or _ON");
     return nullptr;
   }
   auto *e = new (std::nothrow) glm_engine();
@@ -113,17 +126,21 @@ GLM_API glm_engine *glm_engine_open(glm_model *model, int32_t n_ctx, int32_t n_t
     e->model = model;
     e->wake = wake;
     e->n_batch = std::max(n_batch > 0 ? n_batch : 512, n_slots); // one decode token per slot must fit
+    e->n_ubatch = std::min(e->n_batch, 512);
+    e->n_ctx_slot = slot_context(n_ctx, n_slots);
+    e->padding = padding;
+    // llama.cpp allows 256 sequences; with 256 slots there is none left for filler tokens.
+    e->scratch_seq = n_slots < 256 ? n_slots : -1;
     const int32_t threads =
         n_threads > 0 ? n_threads : static_cast<int32_t>(std::thread::hardware_concurrency());
     glm_reset_llama_log_error();
-    e->ctx = create_context(e, n_ctx, std::max(threads, 1), n_slots);
+    e->ctx = create_context(e, std::max(threads, 1), n_slots);
     if (e->ctx == nullptr) {
       glm_fail(GLM_ERR_INTERNAL, "cannot create context: " + glm_last_llama_log_error());
       delete e;
       return nullptr;
     }
-    e->n_ctx_slot = static_cast<int32_t>(llama_n_ctx_seq(e->ctx));
-    e->batch = llama_batch_init(std::max(e->n_batch, n_slots), 0, 1);
+    e->batch = llama_batch_init(e->n_batch + 3, 0, 1); // + up to 3 filler tokens
     init_slots(e, n_slots);
     e->worker = std::thread(inference_loop, e);
     e->waker = std::thread(waker_loop, e);
@@ -308,13 +325,42 @@ GLM_API int32_t glm_engine_slots_json(glm_engine *e, char *buf, int32_t buf_size
   });
 }
 
+namespace {
+
+std::string padded_remainders_json(const glm_engine *e) {
+  std::string out = "[";
+  if (e->calibrated.load(std::memory_order_acquire)) {
+    for (size_t r = 1; r < e->pad_remainder.size(); ++r) {
+      if (!e->pad_remainder[r]) continue;
+      if (out.size() > 1) out += ",";
+      out += std::to_string(r);
+    }
+  }
+  return out + "]";
+}
+
+std::string rows_ms_json(const glm_engine *e) {
+  if (!e->calibrated.load(std::memory_order_acquire) || e->rows_ms[0] <= 0.0) return "null";
+  std::string out = "[";
+  for (size_t i = 0; i < e->rows_ms.size(); ++i) {
+    if (i > 0) out += ",";
+    out += std::to_string(e->rows_ms[i]);
+  }
+  return out + "]";
+}
+
+} // namespace
+
 GLM_API int32_t glm_engine_stats_json(glm_engine *e, char *buf, int32_t buf_size) {
   if (e == nullptr) return glm_fail(GLM_ERR_INVALID, "engine is NULL");
   return glm_guard([&] {
     const std::string out =
         "{\"decode_calls\":" + std::to_string(e->decode_calls.load()) +
         ",\"decoded_tokens\":" + std::to_string(e->decoded_tokens.load()) +
-        ",\"peak_batch_sequences\":" + std::to_string(e->peak_batch_sequences.load()) + "}";
+        ",\"peak_batch_sequences\":" + std::to_string(e->peak_batch_sequences.load()) +
+        ",\"filler_tokens\":" + std::to_string(e->filler_tokens.load()) +
+        ",\"padded_remainders\":" + padded_remainders_json(e) + ",\"rows_ms\":" + rows_ms_json(e) +
+        "}";
     return glm_copy_out(out, buf, buf_size);
   });
 }

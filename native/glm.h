@@ -31,6 +31,12 @@ extern "C" {
 /* Most alternatives per token that glm_engine_submit's n_logprobs may ask for. */
 #define GLM_MAX_LOGPROBS 20
 
+/* glm_engine_open's `padding`: round decode batches up to 4-row tiles where a startup timing
+ * shows that is faster (AUTO), always (ON, for tests), or never (OFF). */
+#define GLM_PADDING_AUTO -1
+#define GLM_PADDING_OFF 0
+#define GLM_PADDING_ON 1
+
 /* Finish reasons reported by glm_engine_poll. */
 #define GLM_FINISH_NONE 0
 #define GLM_FINISH_STOP 1
@@ -90,10 +96,12 @@ GLM_API int32_t glm_detokenize(glm_model *model, const int32_t *tokens, int32_t 
                                char *buf, int32_t buf_size);
 
 /* Creates a context of n_ctx tokens split over n_slots sequences and starts the inference
- * thread. n_threads <= 0 picks the core count; n_batch <= 0 picks 512. `wake` (may be NULL) is
- * called when requests have output to poll. Free with glm_engine_free. */
+ * thread. n_threads <= 0 picks the core count; n_batch <= 0 picks 512; padding is one of
+ * GLM_PADDING_*. `wake` (may be NULL) is called when requests have output to poll. Free with
+ * glm_engine_free. */
 GLM_API glm_engine *glm_engine_open(glm_model *model, int32_t n_ctx, int32_t n_threads,
-                                    int32_t n_slots, int32_t n_batch, glm_wake_fn wake);
+                                    int32_t n_slots, int32_t n_batch, int32_t padding,
+                                    glm_wake_fn wake);
 
 /* Asks the engine's threads to stop, cancelling running requests, and returns at once:
  * GLM_LOADING while they still run, GLM_OK once stopped. Keep the JS event loop turning
@@ -145,8 +153,11 @@ GLM_API void glm_engine_wake_ack(glm_engine *engine);
 GLM_API int32_t glm_engine_slots_json(glm_engine *engine, char *buf, int32_t buf_size);
 
 /* Counters since the engine opened, as JSON: {"decode_calls","decoded_tokens",
- * "peak_batch_sequences"}; the last is the most sequences one llama_decode call carried, which
- * shows continuous batching at work. Same return convention as glm_model_info_json. */
+ * "peak_batch_sequences","filler_tokens","padded_remainders","rows_ms"}. peak_batch_sequences
+ * is the most sequences one llama_decode call carried, which shows continuous batching at work;
+ * padded_remainders lists the r in 1..3 for which a batch of 4k + r rows is rounded up, and
+ * rows_ms the startup timings (1..4 rows) that chose them. Same return convention as
+ * glm_model_info_json. */
 GLM_API int32_t glm_engine_stats_json(glm_engine *engine, char *buf, int32_t buf_size);
 
 #ifdef __cplusplus

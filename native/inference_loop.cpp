@@ -121,16 +121,6 @@ bool has_active_slot(const glm_engine *e) {
                      [](const Slot &s) { return s.request != nullptr; });
 }
 
-void batch_add(llama_batch &batch, llama_token token, llama_pos pos, llama_seq_id seq,
-               bool logits) {
-  const int32_t i = batch.n_tokens++;
-  batch.token[i] = token;
-  batch.pos[i] = pos;
-  batch.n_seq_id[i] = 1;
-  batch.seq_id[i][0] = seq;
-  batch.logits[i] = logits;
-}
-
 // Generating slots go first so that a long prefill never starves running streams.
 void build_batch(glm_engine *e) {
   llama_batch &batch = e->batch;
@@ -254,6 +244,7 @@ void emit(glm_engine *e, std::vector<Emission> &emissions) {
 // A failed decode leaves the KV cells of its sequences unknown: clear them and fail their requests.
 void fail_batch(glm_engine *e) {
   llama_memory_t mem = llama_get_memory(e->ctx);
+  if (e->scratch_seq >= 0) drop_padding(e);
   std::lock_guard<std::mutex> lock(e->mu);
   for (auto &slot : e->slots) {
     if (slot.request == nullptr) continue;
@@ -263,9 +254,9 @@ void fail_batch(glm_engine *e) {
   }
 }
 
-// Counts this step's tokens and distinct sequences for glm_engine_stats_json.
-void record_batch(glm_engine *e) {
-  std::vector<bool> seen(e->slots.size() + 1, false);
+// Counts this step's tokens and distinct slots for glm_engine_stats_json.
+void record_batch(glm_engine *e, int32_t fillers) {
+  std::vector<bool> seen(e->slots.size(), false);
   int32_t sequences = 0;
   for (int32_t i = 0; i < e->batch.n_tokens; ++i) {
     const auto seq = static_cast<size_t>(e->batch.seq_id[i][0]);
@@ -274,8 +265,10 @@ void record_batch(glm_engine *e) {
       ++sequences;
     }
   }
+  const auto real = static_cast<uint64_t>(e->batch.n_tokens - fillers);
   e->decode_calls.fetch_add(1, std::memory_order_relaxed);
-  e->decoded_tokens.fetch_add(static_cast<uint64_t>(e->batch.n_tokens), std::memory_order_relaxed);
+  e->decoded_tokens.fetch_add(real, std::memory_order_relaxed);
+  e->filler_tokens.fetch_add(static_cast<uint64_t>(fillers), std::memory_order_relaxed);
   if (sequences > e->peak_batch_sequences.load(std::memory_order_relaxed)) {
     e->peak_batch_sequences.store(sequences, std::memory_order_relaxed);
   }
@@ -284,8 +277,11 @@ void record_batch(glm_engine *e) {
 void run_step(glm_engine *e) {
   build_batch(e);
   if (e->batch.n_tokens == 0) return;
-  record_batch(e);
-  if (llama_decode(e->ctx, e->batch) != 0) {
+  const int32_t fillers = pad_batch(e);
+  record_batch(e, fillers);
+  const int32_t status = llama_decode(e->ctx, e->batch);
+  if (fillers > 0) drop_padding(e);
+  if (status != 0) {
     fail_batch(e);
     engine_wake(e);
     return;
@@ -318,8 +314,19 @@ void yield_to_javascript() {
 
 } // namespace
 
+void batch_add(llama_batch &batch, llama_token token, llama_pos pos, llama_seq_id seq,
+               bool logits) {
+  const int32_t i = batch.n_tokens++;
+  batch.token[i] = token;
+  batch.pos[i] = pos;
+  batch.n_seq_id[i] = 1;
+  batch.seq_id[i][0] = seq;
+  batch.logits[i] = logits;
+}
+
 void inference_loop(glm_engine *e) {
   yield_to_javascript();
+  calibrate_padding(e); // before any request, so every batch of a run is padded alike
   for (;;) {
     {
       std::unique_lock<std::mutex> lock(e->mu);

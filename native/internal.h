@@ -1,6 +1,7 @@
 // Shared between the shim's translation units; never part of the ABI.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
@@ -117,7 +118,14 @@ struct glm_engine {
   llama_context *ctx = nullptr;
   llama_batch batch{};
   int32_t n_batch = 512;
+  int32_t n_ubatch = 512;
   int32_t n_ctx_slot = 0;
+  // Batch padding (batch_padding.cpp): filler tokens live in this sequence, -1 when none fits.
+  int32_t padding = GLM_PADDING_AUTO;
+  llama_seq_id scratch_seq = -1;
+  std::array<bool, 4> pad_remainder{}; // [r]: round a batch of 4k + r rows up to 4(k + 1)
+  std::array<double, 4> rows_ms{};     // calibration: ms to decode 1..4 rows
+  std::atomic<bool> calibrated{false}; // publishes the two arrays above to other threads
   glm_wake_fn wake = nullptr;
   std::atomic<bool> wake_pending{false};
   // The waker thread makes the wake call, since a runtime may block the caller until JS runs it.
@@ -142,10 +150,20 @@ struct glm_engine {
   // Written by the inference thread, read by glm_engine_stats_json.
   std::atomic<uint64_t> decode_calls{0};
   std::atomic<uint64_t> decoded_tokens{0};
+  std::atomic<uint64_t> filler_tokens{0};
   std::atomic<int32_t> peak_batch_sequences{0};
   std::thread worker;
 };
 
 void inference_loop(glm_engine *engine);
+void batch_add(llama_batch &batch, llama_token token, llama_pos pos, llama_seq_id seq, bool logits);
+
+// --- batch padding (batch_padding.cpp), inference thread only ---
+// Times 1..4-row decodes and decides which remainders to round up (GLM_PADDING_AUTO).
+void calibrate_padding(glm_engine *engine);
+// Rounds the built batch up where calibrated; returns the filler tokens added.
+int32_t pad_batch(glm_engine *engine);
+// Frees the filler tokens' KV cells after the decode.
+void drop_padding(glm_engine *engine);
 void waker_loop(glm_engine *engine);
 void engine_wake(glm_engine *engine);

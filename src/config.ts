@@ -18,6 +18,7 @@ export const ConfigSchema = t.Object({
   ctxSize: t.Integer({ minimum: 64 }),
   parallel: t.Integer({ minimum: 1, maximum: 256 }),
   batchSize: t.Integer({ minimum: 1 }),
+  batchPadding: t.Union([t.Literal("auto"), t.Literal("on"), t.Literal("off")]),
   gpuLayers: t.Integer({ minimum: -1 }),
   apiKeys: t.Array(t.String({ minLength: 1 })),
   corsOrigin: t.String({ minLength: 1 }),
@@ -101,6 +102,12 @@ export const FLAGS: Flag[] = [
     help: "tokens per decode step (default 512)",
   },
   {
+    key: "batchPadding",
+    names: ["--batch-padding"],
+    kind: "string",
+    help: "auto|on|off: round 2-3 row decode steps up to 4 where a startup timing shows it is faster (default auto)",
+  },
+  {
     key: "gpuLayers",
     names: ["--n-gpu-layers", "-ngl"],
     kind: "integer",
@@ -166,6 +173,7 @@ const DEFAULTS: Config = {
   ctxSize: 16384,
   parallel: 4,
   batchSize: 512,
+  batchPadding: "auto",
   gpuLayers: -1,
   apiKeys: [],
   corsOrigin: "*",

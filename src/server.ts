@@ -61,6 +61,7 @@ export async function startServer(
         ctxSize: config.ctxSize,
         slots: config.parallel,
         batchSize: config.batchSize,
+        padding: config.batchPadding,
         gpuLayers: config.gpuLayers,
         ...(config.threads ? { threads: config.threads } : {}),
       },

@@ -12,6 +12,7 @@ describe("parseConfig", () => {
       ctxSize: 16384,
       parallel: 4,
       batchSize: 512,
+      batchPadding: "auto",
       gpuLayers: -1,
       apiKeys: [],
       corsOrigin: "*",
@@ -57,6 +58,7 @@ describe("parseConfig", () => {
     ["a boolean flag set false", ["--reasoning=false"], { reasoning: false }],
     ["-h", ["-h"], { help: true }],
     ["--chat-format glm45", ["--chat-format", "glm45"], { chatFormat: "glm45" }],
+    ["--batch-padding off", ["--batch-padding", "off"], { batchPadding: "off" }],
     ["--port 0 picks a free port", ["--port", "0"], { port: 0 }],
     ["the last of a repeated flag wins", ["--port", "1", "--port", "2"], { port: 2 }],
   ];
@@ -66,6 +68,7 @@ describe("parseConfig", () => {
 
   const envCases: Array<[string, Record<string, string>, Record<string, unknown>]> = [
     ["GLM_MODEL", { GLM_MODEL: "e.gguf" }, { model: "e.gguf" }],
+    ["GLM_BATCH_PADDING", { GLM_BATCH_PADDING: "on" }, { batchPadding: "on" }],
     ["MODEL", { MODEL: "m.gguf" }, { model: "m.gguf" }],
     ["GLM_MODEL before MODEL", { MODEL: "m.gguf", GLM_MODEL: "g.gguf" }, { model: "g.gguf" }],
     ["PORT", { PORT: "7000" }, { port: 7000 }],
@@ -116,6 +119,7 @@ describe("parseConfig", () => {
     ["negative drain seconds", ["--drain-seconds", "-1"], {}, /^--drain-seconds -1: /],
     ["a bad boolean", ["--reasoning=maybe"], {}, /^--reasoning must be true or false/],
     ["an unknown chat format", ["--chat-format", "gpt"], {}, /^--chat-format "gpt": /],
+    ["an unknown padding mode", ["--batch-padding", "always"], {}, /^--batch-padding "always": /],
     ["an empty api key", ["--api-key", ","], {}, /^--api-key must not be empty$/],
     ["an empty model", ["--model="], {}, /^--model "": /],
   ];

@@ -5,6 +5,7 @@ import {
   Finish,
   type NativeHandle,
   type NativeLibrary,
+  Padding,
   Result,
   Status,
   type WakeCallback,
@@ -75,6 +76,7 @@ export class Engine {
       options.threads ?? availableParallelism(),
       slots,
       options.batchSize ?? 512,
+      Padding[options.padding ?? "auto"],
       engineWake,
     );
     if (!handle) {
@@ -173,11 +175,17 @@ export class Engine {
       decode_calls: number;
       decoded_tokens: number;
       peak_batch_sequences: number;
+      filler_tokens: number;
+      padded_remainders: number[];
+      rows_ms: number[] | null;
     };
     return {
       decodeCalls: raw.decode_calls,
       decodedTokens: raw.decoded_tokens,
       peakBatchSequences: raw.peak_batch_sequences,
+      fillerTokens: raw.filler_tokens,
+      paddedRemainders: raw.padded_remainders,
+      rowsMs: raw.rows_ms,
     };
   }
 

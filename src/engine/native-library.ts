@@ -27,6 +27,7 @@ export interface NativeLibrary {
     nThreads: number,
     nSlots: number,
     nBatch: number,
+    padding: number,
     wake: WakeCallback,
   ): NativeHandle | null;
   /** Non-blocking: Status.loading while the engine's threads still run, Status.ok once stopped. */
@@ -81,6 +82,9 @@ export const Status = {
 } as const;
 
 /** Finish reasons from native/glm.h. */
+/** glm.h's GLM_PADDING_*, by the names EngineOptions.padding uses. */
+export const Padding = { auto: -1, off: 0, on: 1 } as const;
+
 export const Finish = { none: 0, stop: 1, length: 2, cancelled: 3, error: 4 } as const;
 
 /** Indices into glm_engine_poll's result array. */

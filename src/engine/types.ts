@@ -8,7 +8,14 @@ export interface EngineOptions {
   slots?: number;
   /** Max tokens per llama_decode call (prefill chunk size). */
   batchSize?: number;
+  /**
+   * Round decode batches up to 4-row tiles with filler tokens: "auto" where a startup timing
+   * shows 4 rows cost less than 2 or 3 (CPU kernels for repacked weights), "on", or "off".
+   */
+  padding?: BatchPadding;
 }
+
+export type BatchPadding = "auto" | "on" | "off";
 
 export type VocabType = "spm" | "bpe" | "wpm" | "ugm" | "rwkv" | "plamo2" | "none";
 
@@ -105,4 +112,10 @@ export interface EngineStats {
   decodedTokens: number;
   /** The most sequences one call carried. */
   peakBatchSequences: number;
+  /** Filler tokens added to round batches up to 4-row tiles (not in decodedTokens). */
+  fillerTokens: number;
+  /** The r in 1..3 for which a batch of 4k + r rows is rounded up. */
+  paddedRemainders: number[];
+  /** Startup timings of 1..4-row decodes in ms, when "auto" padding measured them. */
+  rowsMs: number[] | null;
 }

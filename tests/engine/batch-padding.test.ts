@@ -1,0 +1,1 @@
+import "./batch-padding.suite.ts";
