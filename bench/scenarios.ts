@@ -4,6 +4,9 @@ import { type BenchServer, residentMiB } from "./servers.ts";
 export interface ServerFigures {
   singleTokensPerSecond: number;
   aggregateTokensPerSecond: number;
+  /** The same 8 requests with 2 and then 3 clients: steps of 2 and 3 rows. */
+  twoClientTokensPerSecond: number;
+  threeClientTokensPerSecond: number;
   turn2FirstTokenMs: number;
   turn2PromptTokens: number;
   healthMaxMs: number;
@@ -30,7 +33,10 @@ async function singleStream(server: BenchServer): Promise<number> {
   return rates.reduce((sum, rate) => sum + rate, 0) / rates.length;
 }
 
-async function aggregate(server: BenchServer): Promise<{ rate: number; health: number[] }> {
+async function aggregate(
+  server: BenchServer,
+  clients: number,
+): Promise<{ rate: number; health: number[] }> {
   const health = sampleHealth(server.url, 20);
   const queue = Array.from({ length: 8 }, (_, i) => i);
   let tokens = 0;
@@ -45,7 +51,7 @@ async function aggregate(server: BenchServer): Promise<{ rate: number; health: n
       tokens += timing.tokens;
     }
   };
-  await Promise.all([worker(), worker(), worker(), worker()]);
+  await Promise.all(Array.from({ length: clients }, worker));
   const seconds = (performance.now() - started) / 1000;
   return { rate: tokens / seconds, health: await health.stop() };
 }
@@ -76,16 +82,24 @@ async function promptTokensOf(server: BenchServer, messages: unknown[]): Promise
   return json.usage?.prompt_tokens ?? 0;
 }
 
-/** Every figure for one server, in a fixed order: warm-up, single, aggregate (+health, RSS), turn 2. */
+/**
+ * Every figure for one server, in a fixed order: warm-up, single, 4-client aggregate (+health,
+ * RSS), turn 2, then 2- and 3-client aggregates, which come after so the issue's figures are
+ * measured as before.
+ */
 export async function measureServer(server: BenchServer): Promise<ServerFigures> {
   await timedStream(server.url, [{ role: "user", content: "warm up" }], 8);
   const singleTokensPerSecond = await singleStream(server);
-  const load = await aggregate(server);
+  const load = await aggregate(server, 4);
   const rss = await residentMiB(server.pid);
   const turn2 = await turnTwo(server);
+  const two = await aggregate(server, 2);
+  const three = await aggregate(server, 3);
   return {
     singleTokensPerSecond,
     aggregateTokensPerSecond: load.rate,
+    twoClientTokensPerSecond: two.rate,
+    threeClientTokensPerSecond: three.rate,
     turn2FirstTokenMs: turn2.ms,
     turn2PromptTokens: turn2.promptTokens,
     healthMaxMs: Math.max(...load.health),

@@ -65,10 +65,19 @@ GLM_API const char *glm_last_error(void);
 /* llama.cpp's own log lines go to stderr when verbose is 1, and are dropped otherwise. */
 GLM_API void glm_set_verbose(int32_t verbose);
 
-/* Starts loading a GGUF on a background thread and returns at once. `wake` (may be NULL) is
- * called as progress moves; poll glm_model_status for the end, and free only after it.
- * Returns NULL only when the path is NULL or memory runs out. Free with glm_model_free. */
-GLM_API glm_model *glm_model_open(const char *path, int32_t n_gpu_layers, glm_wake_fn wake);
+/* glm_model_open's `load`: memory-map the file (MMAP), read it into memory (READ), or AUTO:
+ * READ when every weight stays on the CPU, where llama.cpp repacks most of them into a copy of
+ * its own and the mapped file would stay resident beside it; MMAP when a GPU takes layers. */
+#define GLM_LOAD_AUTO -1
+#define GLM_LOAD_READ 0
+#define GLM_LOAD_MMAP 1
+
+/* Starts loading a GGUF on a background thread and returns at once. `load` is one of
+ * GLM_LOAD_*. `wake` (may be NULL) is called as progress moves; poll glm_model_status for the
+ * end, and free only after it. Returns NULL only when the path is NULL, `load` is unknown or
+ * memory runs out. Free with glm_model_free. */
+GLM_API glm_model *glm_model_open(const char *path, int32_t n_gpu_layers, int32_t load,
+                                  glm_wake_fn wake);
 
 /* GLM_LOADING while loading, GLM_OK when ready, or the load's error status (and its message
  * becomes this thread's glm_last_error). */

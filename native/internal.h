@@ -63,6 +63,7 @@ llama_sampler *make_sampler(const SamplingParams &p, const std::string &grammar,
 struct glm_model {
   std::string path;
   int32_t n_gpu_layers = 0;
+  int32_t load_mode = GLM_LOAD_AUTO;
   glm_wake_fn wake = nullptr;
   std::thread loader;
   std::atomic<int32_t> status{GLM_LOADING};

@@ -40,12 +40,20 @@ bool on_progress(float progress, void *user) {
   return !m->abort.load();
 }
 
+llama_load_mode llama_load_mode_for(const glm_model *m) {
+  if (m->load_mode == GLM_LOAD_MMAP) return LLAMA_LOAD_MODE_MMAP;
+  if (m->load_mode == GLM_LOAD_READ) return LLAMA_LOAD_MODE_NONE;
+  const bool cpu_only = m->n_gpu_layers == 0 || !llama_supports_gpu_offload();
+  return cpu_only ? LLAMA_LOAD_MODE_NONE : LLAMA_LOAD_MODE_AUTO;
+}
+
 void load(glm_model *m) {
   std::string error;
   int32_t status = precheck_file(m->path, error);
   if (status == GLM_OK) {
     auto params = llama_model_default_params();
     params.n_gpu_layers = m->n_gpu_layers;
+    params.load_mode = llama_load_mode_for(m);
     params.progress_callback = on_progress;
     params.progress_callback_user_data = m;
     glm_reset_llama_log_error();
@@ -151,9 +159,14 @@ int32_t require_ready(glm_model *m) {
 
 extern "C" {
 
-GLM_API glm_model *glm_model_open(const char *path, int32_t n_gpu_layers, glm_wake_fn wake) {
+GLM_API glm_model *glm_model_open(const char *path, int32_t n_gpu_layers, int32_t load_mode,
+                                  glm_wake_fn wake) {
   if (path == nullptr) {
     glm_fail(GLM_ERR_INVALID, "model path is NULL");
+    return nullptr;
+  }
+  if (load_mode != GLM_LOAD_AUTO && load_mode != GLM_LOAD_READ && load_mode != GLM_LOAD_MMAP) {
+    glm_fail(GLM_ERR_INVALID, "load must be GLM_LOAD_AUTO, _READ or _MMAP");
     return nullptr;
   }
   try {
@@ -161,6 +174,7 @@ GLM_API glm_model *glm_model_open(const char *path, int32_t n_gpu_layers, glm_wa
     auto *m = new glm_model();
     m->path = path;
     m->n_gpu_layers = n_gpu_layers;
+    m->load_mode = load_mode;
     m->wake = wake;
     m->loader = std::thread(load, m);
     return m;

@@ -20,6 +20,7 @@ export const ConfigSchema = t.Object({
   batchSize: t.Integer({ minimum: 1 }),
   batchPadding: t.Union([t.Literal("auto"), t.Literal("on"), t.Literal("off")]),
   gpuLayers: t.Integer({ minimum: -1 }),
+  loadMode: t.Union([t.Literal("auto"), t.Literal("read"), t.Literal("mmap")]),
   apiKeys: t.Array(t.String({ minLength: 1 })),
   corsOrigin: t.String({ minLength: 1 }),
   queueLimit: t.Integer({ minimum: 0 }),
@@ -115,6 +116,12 @@ export const FLAGS: Flag[] = [
     help: "layers on the GPU; -1 = all (default -1)",
   },
   {
+    key: "loadMode",
+    names: ["--load-mode", "-lm"],
+    kind: "string",
+    help: "auto|read|mmap: how weights come off disk; auto reads them when all stay on the CPU, else maps them (default auto)",
+  },
+  {
     key: "apiKeys",
     names: ["--api-key"],
     kind: "list",
@@ -175,6 +182,7 @@ const DEFAULTS: Config = {
   batchSize: 512,
   batchPadding: "auto",
   gpuLayers: -1,
+  loadMode: "auto",
   apiKeys: [],
   corsOrigin: "*",
   queueLimit: 64,

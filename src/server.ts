@@ -63,6 +63,7 @@ export async function startServer(
         batchSize: config.batchSize,
         padding: config.batchPadding,
         gpuLayers: config.gpuLayers,
+        load: config.loadMode,
         ...(config.threads ? { threads: config.threads } : {}),
       },
       (fraction) => {

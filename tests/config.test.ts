@@ -14,6 +14,7 @@ describe("parseConfig", () => {
       batchSize: 512,
       batchPadding: "auto",
       gpuLayers: -1,
+      loadMode: "auto",
       apiKeys: [],
       corsOrigin: "*",
       queueLimit: 64,
@@ -59,6 +60,7 @@ describe("parseConfig", () => {
     ["-h", ["-h"], { help: true }],
     ["--chat-format glm45", ["--chat-format", "glm45"], { chatFormat: "glm45" }],
     ["--batch-padding off", ["--batch-padding", "off"], { batchPadding: "off" }],
+    ["-lm mmap", ["-lm", "mmap"], { loadMode: "mmap" }],
     ["--port 0 picks a free port", ["--port", "0"], { port: 0 }],
     ["the last of a repeated flag wins", ["--port", "1", "--port", "2"], { port: 2 }],
   ];
@@ -120,6 +122,7 @@ describe("parseConfig", () => {
     ["a bad boolean", ["--reasoning=maybe"], {}, /^--reasoning must be true or false/],
     ["an unknown chat format", ["--chat-format", "gpt"], {}, /^--chat-format "gpt": /],
     ["an unknown padding mode", ["--batch-padding", "always"], {}, /^--batch-padding "always": /],
+    ["an unknown load mode", ["--load-mode", "none"], {}, /^--load-mode "none": /],
     ["an empty api key", ["--api-key", ","], {}, /^--api-key must not be empty$/],
     ["an empty model", ["--model="], {}, /^--model "": /],
   ];

@@ -3,6 +3,7 @@ import { EngineError, errorFromStatus } from "./errors.ts";
 import { loadNativeLibrary } from "./load-library.ts";
 import {
   Finish,
+  LoadMode,
   type NativeHandle,
   type NativeLibrary,
   Padding,
@@ -65,7 +66,7 @@ export class Engine {
     onProgress?: (progress: number) => void,
   ): Promise<Engine> {
     const lib = await loadNativeLibrary();
-    const { model, wake } = await loadModel(lib, path, options.gpuLayers ?? -1, onProgress);
+    const { model, wake } = await loadModel(lib, path, options, onProgress);
     const slots = options.slots ?? 1;
     const ctxSize = options.ctxSize ?? 4096;
     let engine: Engine | undefined;
@@ -357,7 +358,7 @@ function sleep(ms: number): Promise<void> {
 function loadModel(
   lib: NativeLibrary,
   path: string,
-  gpuLayers: number,
+  options: EngineOptions,
   onProgress?: (progress: number) => void,
 ): Promise<{ model: NativeHandle; wake: WakeCallback }> {
   return new Promise((resolve, reject) => {
@@ -381,7 +382,7 @@ function loadModel(
     };
     const wake = lib.createWakeCallback(check);
     const timer = setInterval(check, LOAD_POLL_MS);
-    model = lib.modelOpen(path, gpuLayers, wake);
+    model = lib.modelOpen(path, options.gpuLayers ?? -1, LoadMode[options.load ?? "auto"], wake);
     if (!model) {
       settled = true;
       clearInterval(timer);

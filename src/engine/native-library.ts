@@ -13,7 +13,7 @@ export interface NativeLibrary {
   setVerbose(on: boolean): void;
   createWakeCallback(onWake: () => void): WakeCallback;
 
-  modelOpen(path: string, gpuLayers: number, wake: WakeCallback): NativeHandle | null;
+  modelOpen(path: string, gpuLayers: number, load: number, wake: WakeCallback): NativeHandle | null;
   modelStatus(model: NativeHandle): number;
   modelProgress(model: NativeHandle): number;
   modelFree(model: NativeHandle): void;
@@ -82,6 +82,9 @@ export const Status = {
 } as const;
 
 /** Finish reasons from native/glm.h. */
+/** glm.h's GLM_LOAD_*, by the names EngineOptions.load uses. */
+export const LoadMode = { auto: -1, read: 0, mmap: 1 } as const;
+
 /** glm.h's GLM_PADDING_*, by the names EngineOptions.padding uses. */
 export const Padding = { auto: -1, off: 0, on: 1 } as const;
 

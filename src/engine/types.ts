@@ -13,7 +13,15 @@ export interface EngineOptions {
    * shows 4 rows cost less than 2 or 3 (CPU kernels for repacked weights), "on", or "off".
    */
   padding?: BatchPadding;
+  /**
+   * How weights come off disk: "read" into memory, "mmap", or "auto": read when no layer goes to
+   * a GPU, since llama.cpp repacks most CPU weights into a copy and the mapping would stay
+   * resident beside it; mmap otherwise.
+   */
+  load?: ModelLoad;
 }
+
+export type ModelLoad = "auto" | "read" | "mmap";
 
 export type BatchPadding = "auto" | "on" | "off";
 

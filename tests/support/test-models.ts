@@ -4,6 +4,7 @@ import { join } from "node:path";
 import process from "node:process";
 import { RANDOM_PRESETS, writeRandomModel } from "../../src/gguf/random-model.ts";
 import { type ScriptedModelSpec, writeScriptedModel } from "../../src/gguf/scripted-model.ts";
+import { TensorType } from "../../src/gguf/tensor-types.ts";
 
 /** Test models are written once per test process, into a temporary folder removed at exit. */
 const folder = mkdtempSync(join(tmpdir(), "glm-serve-test-"));
@@ -28,6 +29,23 @@ export function scriptedModelPath(spec: ScriptedModelSpec): string {
 
 export function randomModelPath(): string {
   return cached("random:tiny", (path) => writeRandomModel(path, RANDOM_PRESETS.tiny));
+}
+
+/** About 40 MB of Q4_0 weights, which llama.cpp's CPU backend repacks when it loads them. */
+export function randomQ4ModelPath(): string {
+  const preset = {
+    shape: {
+      embedding: 1024,
+      layers: 6,
+      heads: 8,
+      kvHeads: 2,
+      feedForward: 3072,
+      contextLength: 4096,
+    },
+    vocabSize: 8192,
+    weights: TensorType.Q4_0,
+  };
+  return cached("random:q4", (path) => writeRandomModel(path, preset));
 }
 
 /** A path in the test folder for files a test writes itself. */
