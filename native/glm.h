@@ -31,8 +31,9 @@ extern "C" {
 /* Most alternatives per token that glm_engine_submit's n_logprobs may ask for. */
 #define GLM_MAX_LOGPROBS 20
 
-/* glm_engine_open's `padding`: round decode batches up to 4-row tiles where a startup timing
- * shows that is faster (AUTO), always (ON, for tests), or never (OFF). */
+/* glm_engine_open's `padding`: fill decode steps of 4k + 1..3 rows up to whole 4-row tiles,
+ * with one throwaway token in each of some idle slots, where a startup timing shows 4 rows cost
+ * less (AUTO), always (ON, for tests), or never (OFF). */
 #define GLM_PADDING_AUTO -1
 #define GLM_PADDING_OFF 0
 #define GLM_PADDING_ON 1

@@ -244,7 +244,7 @@ void emit(glm_engine *e, std::vector<Emission> &emissions) {
 // A failed decode leaves the KV cells of its sequences unknown: clear them and fail their requests.
 void fail_batch(glm_engine *e) {
   llama_memory_t mem = llama_get_memory(e->ctx);
-  if (e->scratch_seq >= 0) drop_padding(e);
+  drop_fillers(e);
   std::lock_guard<std::mutex> lock(e->mu);
   for (auto &slot : e->slots) {
     if (slot.request == nullptr) continue;
@@ -265,6 +265,7 @@ void record_batch(glm_engine *e, int32_t fillers) {
       ++sequences;
     }
   }
+  sequences -= fillers; // each filler is alone in an idle slot's sequence
   const auto real = static_cast<uint64_t>(e->batch.n_tokens - fillers);
   e->decode_calls.fetch_add(1, std::memory_order_relaxed);
   e->decoded_tokens.fetch_add(real, std::memory_order_relaxed);
@@ -277,10 +278,10 @@ void record_batch(glm_engine *e, int32_t fillers) {
 void run_step(glm_engine *e) {
   build_batch(e);
   if (e->batch.n_tokens == 0) return;
-  const int32_t fillers = pad_batch(e);
+  const int32_t fillers = shape_batch(e);
   record_batch(e, fillers);
   const int32_t status = llama_decode(e->ctx, e->batch);
-  if (fillers > 0) drop_padding(e);
+  drop_fillers(e);
   if (status != 0) {
     fail_batch(e);
     engine_wake(e);

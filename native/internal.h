@@ -119,12 +119,11 @@ struct glm_engine {
   llama_context *ctx = nullptr;
   llama_batch batch{};
   int32_t n_batch = 512;
-  int32_t n_ubatch = 512;
   int32_t n_ctx_slot = 0;
-  // Batch padding (batch_padding.cpp): filler tokens live in this sequence, -1 when none fits.
+  // Batch padding (batch_padding.cpp).
   int32_t padding = GLM_PADDING_AUTO;
-  llama_seq_id scratch_seq = -1;
   std::array<bool, 4> pad_remainder{}; // [r]: round a batch of 4k + r rows up to 4(k + 1)
+  std::vector<std::pair<llama_seq_id, llama_pos>> fillers; // this step's, inference thread only
   std::array<double, 4> rows_ms{};     // calibration: ms to decode 1..4 rows
   std::atomic<bool> calibrated{false}; // publishes the two arrays above to other threads
   glm_wake_fn wake = nullptr;
@@ -162,9 +161,9 @@ void batch_add(llama_batch &batch, llama_token token, llama_pos pos, llama_seq_i
 // --- batch padding (batch_padding.cpp), inference thread only ---
 // Times 1..4-row decodes and decides which remainders to round up (GLM_PADDING_AUTO).
 void calibrate_padding(glm_engine *engine);
-// Rounds the built batch up where calibrated; returns the filler tokens added.
-int32_t pad_batch(glm_engine *engine);
+// Orders the built batch by sequence and adds filler tokens where calibrated; returns how many.
+int32_t shape_batch(glm_engine *engine);
 // Frees the filler tokens' KV cells after the decode.
-void drop_padding(glm_engine *engine);
+void drop_fillers(glm_engine *engine);
 void waker_loop(glm_engine *engine);
 void engine_wake(glm_engine *engine);
