@@ -30,7 +30,8 @@ ifeq ($(UNAME_S),Darwin)
   SHARED_FLAGS := -dynamiclib -Wl,-undefined,error
 else
   LIB_SUFFIX := so
-  SHARED_FLAGS := -shared -Wl,--no-undefined
+  # native/huge_pages.cpp hooks ggml's buffer allocations (Linux only).
+  SHARED_FLAGS := -shared -Wl,--no-undefined -Wl,--wrap=posix_memalign
 endif
 LIBGLM := $(BUILD)/libglm$(if $(SANITIZE),-$(SANITIZE)).$(LIB_SUFFIX)
 

@@ -74,11 +74,12 @@ GLM_API void glm_set_verbose(int32_t verbose);
 #define GLM_LOAD_MMAP 1
 
 /* Starts loading a GGUF on a background thread and returns at once. `load` is one of
- * GLM_LOAD_*. `wake` (may be NULL) is called as progress moves; poll glm_model_status for the
- * end, and free only after it. Returns NULL only when the path is NULL, `load` is unknown or
- * memory runs out. Free with glm_model_free. */
+ * GLM_LOAD_*. huge_pages = 1 puts weights that are read (not mapped) on transparent huge pages
+ * where the OS has them (Linux), for faster decoding. `wake` (may be NULL) is called as progress
+ * moves; poll glm_model_status for the end, and free only after it. Returns NULL only when the
+ * path is NULL, `load` is unknown or memory runs out. Free with glm_model_free. */
 GLM_API glm_model *glm_model_open(const char *path, int32_t n_gpu_layers, int32_t load,
-                                  glm_wake_fn wake);
+                                  int32_t huge_pages, glm_wake_fn wake);
 
 /* GLM_LOADING while loading, GLM_OK when ready, or the load's error status (and its message
  * becomes this thread's glm_last_error). */

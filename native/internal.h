@@ -43,6 +43,19 @@ std::string json_escape(const std::string &s);
 // Length of the longest prefix of s that ends on a UTF-8 character boundary.
 size_t utf8_complete_prefix(const std::string &s);
 
+// --- huge pages (huge_pages.cpp) ---
+// While alive, big blocks ggml allocates on this thread are advised onto transparent huge pages.
+class HugePageScope {
+public:
+  explicit HugePageScope(bool enabled);
+  ~HugePageScope();
+  HugePageScope(const HugePageScope &) = delete;
+  HugePageScope &operator=(const HugePageScope &) = delete;
+
+private:
+  bool previous_;
+};
+
 // --- sampling (sampler.cpp) ---
 struct SamplingParams {
   float temperature = 0.0f;
@@ -64,6 +77,7 @@ struct glm_model {
   std::string path;
   int32_t n_gpu_layers = 0;
   int32_t load_mode = GLM_LOAD_AUTO;
+  bool huge_pages = true;
   glm_wake_fn wake = nullptr;
   std::thread loader;
   std::atomic<int32_t> status{GLM_LOADING};

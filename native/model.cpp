@@ -58,6 +58,8 @@ void load(glm_model *m) {
     params.progress_callback_user_data = m;
     glm_reset_llama_log_error();
     try {
+      // Only weights read into anonymous memory can go on huge pages; a mapped file cannot.
+      HugePageScope huge(m->huge_pages && params.load_mode == LLAMA_LOAD_MODE_NONE);
       m->model = llama_model_load_from_file(m->path.c_str(), params);
     } catch (const std::exception &e) {
       m->model = nullptr;
@@ -160,7 +162,7 @@ int32_t require_ready(glm_model *m) {
 extern "C" {
 
 GLM_API glm_model *glm_model_open(const char *path, int32_t n_gpu_layers, int32_t load_mode,
-                                  glm_wake_fn wake) {
+                                  int32_t huge_pages, glm_wake_fn wake) {
   if (path == nullptr) {
     glm_fail(GLM_ERR_INVALID, "model path is NULL");
     return nullptr;
@@ -175,6 +177,7 @@ GLM_API glm_model *glm_model_open(const char *path, int32_t n_gpu_layers, int32_
     m->path = path;
     m->n_gpu_layers = n_gpu_layers;
     m->load_mode = load_mode;
+    m->huge_pages = huge_pages != 0;
     m->wake = wake;
     m->loader = std::thread(load, m);
     return m;

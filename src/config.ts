@@ -21,6 +21,7 @@ export const ConfigSchema = t.Object({
   batchPadding: t.Union([t.Literal("auto"), t.Literal("on"), t.Literal("off")]),
   gpuLayers: t.Integer({ minimum: -1 }),
   loadMode: t.Union([t.Literal("auto"), t.Literal("read"), t.Literal("mmap")]),
+  hugePages: t.Union([t.Literal("on"), t.Literal("off")]),
   apiKeys: t.Array(t.String({ minLength: 1 })),
   corsOrigin: t.String({ minLength: 1 }),
   queueLimit: t.Integer({ minimum: 0 }),
@@ -122,6 +123,12 @@ export const FLAGS: Flag[] = [
     help: "auto|read|mmap: how weights come off disk; auto reads them when all stay on the CPU, else maps them (default auto)",
   },
   {
+    key: "hugePages",
+    names: ["--huge-pages"],
+    kind: "string",
+    help: "on|off: put weights read into memory on transparent huge pages, for faster decoding (default on)",
+  },
+  {
     key: "apiKeys",
     names: ["--api-key"],
     kind: "list",
@@ -183,6 +190,7 @@ const DEFAULTS: Config = {
   batchPadding: "auto",
   gpuLayers: -1,
   loadMode: "auto",
+  hugePages: "on",
   apiKeys: [],
   corsOrigin: "*",
   queueLimit: 64,

@@ -64,6 +64,7 @@ export async function startServer(
         padding: config.batchPadding,
         gpuLayers: config.gpuLayers,
         load: config.loadMode,
+        hugePages: config.hugePages === "on",
         ...(config.threads ? { threads: config.threads } : {}),
       },
       (fraction) => {

@@ -15,6 +15,7 @@ describe("parseConfig", () => {
       batchPadding: "auto",
       gpuLayers: -1,
       loadMode: "auto",
+      hugePages: "on",
       apiKeys: [],
       corsOrigin: "*",
       queueLimit: 64,
@@ -61,6 +62,7 @@ describe("parseConfig", () => {
     ["--chat-format glm45", ["--chat-format", "glm45"], { chatFormat: "glm45" }],
     ["--batch-padding off", ["--batch-padding", "off"], { batchPadding: "off" }],
     ["-lm mmap", ["-lm", "mmap"], { loadMode: "mmap" }],
+    ["--huge-pages off", ["--huge-pages", "off"], { hugePages: "off" }],
     ["--port 0 picks a free port", ["--port", "0"], { port: 0 }],
     ["the last of a repeated flag wins", ["--port", "1", "--port", "2"], { port: 2 }],
   ];
@@ -71,6 +73,7 @@ describe("parseConfig", () => {
   const envCases: Array<[string, Record<string, string>, Record<string, unknown>]> = [
     ["GLM_MODEL", { GLM_MODEL: "e.gguf" }, { model: "e.gguf" }],
     ["GLM_BATCH_PADDING", { GLM_BATCH_PADDING: "on" }, { batchPadding: "on" }],
+    ["GLM_HUGE_PAGES", { GLM_HUGE_PAGES: "off" }, { hugePages: "off" }],
     ["MODEL", { MODEL: "m.gguf" }, { model: "m.gguf" }],
     ["GLM_MODEL before MODEL", { MODEL: "m.gguf", GLM_MODEL: "g.gguf" }, { model: "g.gguf" }],
     ["PORT", { PORT: "7000" }, { port: 7000 }],
@@ -123,6 +126,7 @@ describe("parseConfig", () => {
     ["an unknown chat format", ["--chat-format", "gpt"], {}, /^--chat-format "gpt": /],
     ["an unknown padding mode", ["--batch-padding", "always"], {}, /^--batch-padding "always": /],
     ["an unknown load mode", ["--load-mode", "none"], {}, /^--load-mode "none": /],
+    ["a huge-pages value not on or off", ["--huge-pages", "yes"], {}, /^--huge-pages "yes": /],
     ["an empty api key", ["--api-key", ","], {}, /^--api-key must not be empty$/],
     ["an empty model", ["--model="], {}, /^--model "": /],
   ];

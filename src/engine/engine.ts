@@ -382,7 +382,13 @@ function loadModel(
     };
     const wake = lib.createWakeCallback(check);
     const timer = setInterval(check, LOAD_POLL_MS);
-    model = lib.modelOpen(path, options.gpuLayers ?? -1, LoadMode[options.load ?? "auto"], wake);
+    model = lib.modelOpen(
+      path,
+      options.gpuLayers ?? -1,
+      LoadMode[options.load ?? "auto"],
+      options.hugePages ?? true,
+      wake,
+    );
     if (!model) {
       settled = true;
       clearInterval(timer);

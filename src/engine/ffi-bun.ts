@@ -7,7 +7,7 @@ const { ptr, i32, u32, f32, void: none, cstring } = FFIType;
 const symbols = {
   glm_last_error: { args: [], returns: cstring },
   glm_set_verbose: { args: [i32], returns: none },
-  glm_model_open: { args: [ptr, i32, i32, ptr], returns: ptr },
+  glm_model_open: { args: [ptr, i32, i32, i32, ptr], returns: ptr },
   glm_model_status: { args: [ptr], returns: i32 },
   glm_model_progress: { args: [ptr], returns: f32 },
   glm_model_free: { args: [ptr], returns: none },
@@ -53,8 +53,16 @@ export function openBunLibrary(path: string): NativeLibrary {
       const callback = new JSCallback(onWake, { args: [], returns: "void", threadsafe: true });
       return { pointer: callback.ptr, close: () => callback.close() };
     },
-    modelOpen: (path, gpuLayers, load, wake) =>
-      asHandle(lib.glm_model_open(cString(path), gpuLayers, load, wake.pointer as Pointer)),
+    modelOpen: (path, gpuLayers, load, hugePages, wake) =>
+      asHandle(
+        lib.glm_model_open(
+          cString(path),
+          gpuLayers,
+          load,
+          hugePages ? 1 : 0,
+          wake.pointer as Pointer,
+        ),
+      ),
     modelStatus: (model) => lib.glm_model_status(asPointer(model)),
     modelProgress: (model) => lib.glm_model_progress(asPointer(model)),
     modelFree: (model) => lib.glm_model_free(asPointer(model)),

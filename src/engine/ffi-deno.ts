@@ -19,7 +19,10 @@ declare const Deno: DenoFfi;
 const symbols = {
   glm_last_error: { parameters: [], result: "pointer" },
   glm_set_verbose: { parameters: ["i32"], result: "void" },
-  glm_model_open: { parameters: ["buffer", "i32", "i32", "function"], result: "pointer" },
+  glm_model_open: {
+    parameters: ["buffer", "i32", "i32", "i32", "function"],
+    result: "pointer",
+  },
   glm_model_status: { parameters: ["pointer"], result: "i32" },
   glm_model_progress: { parameters: ["pointer"], result: "f32" },
   glm_model_free: { parameters: ["pointer"], result: "void" },
@@ -86,8 +89,10 @@ export function openDenoLibrary(path: string): NativeLibrary {
       const callback = Deno.UnsafeCallback.threadSafe({ parameters: [], result: "void" }, onWake);
       return { pointer: callback.pointer, close: () => callback.close() };
     },
-    modelOpen: (path, gpuLayers, load, wake) =>
-      handle(call("glm_model_open", cString(path), gpuLayers, load, wake.pointer)),
+    modelOpen: (path, gpuLayers, load, hugePages, wake) =>
+      handle(
+        call("glm_model_open", cString(path), gpuLayers, load, hugePages ? 1 : 0, wake.pointer),
+      ),
     modelStatus: (model) => call("glm_model_status", model),
     modelProgress: (model) => call("glm_model_progress", model),
     modelFree: (model) => call("glm_model_free", model),

@@ -13,7 +13,13 @@ export interface NativeLibrary {
   setVerbose(on: boolean): void;
   createWakeCallback(onWake: () => void): WakeCallback;
 
-  modelOpen(path: string, gpuLayers: number, load: number, wake: WakeCallback): NativeHandle | null;
+  modelOpen(
+    path: string,
+    gpuLayers: number,
+    load: number,
+    hugePages: boolean,
+    wake: WakeCallback,
+  ): NativeHandle | null;
   modelStatus(model: NativeHandle): number;
   modelProgress(model: NativeHandle): number;
   modelFree(model: NativeHandle): void;

@@ -19,6 +19,8 @@ export interface EngineOptions {
    * resident beside it; mmap otherwise.
    */
   load?: ModelLoad;
+  /** Put weights that are read into memory on transparent huge pages (Linux); default true. */
+  hugePages?: boolean;
 }
 
 export type ModelLoad = "auto" | "read" | "mmap";
