@@ -99,7 +99,7 @@ extern "C" {
 
 GLM_API glm_engine *glm_engine_open(glm_model *model, int32_t n_ctx, int32_t n_threads,
                                     int32_t n_slots, int32_t n_batch, int32_t padding,
-                                    glm_wake_fn wake) {
+                                    int32_t gather_ms, glm_wake_fn wake) {
   if (model == nullptr || model->status.load() != GLM_OK) {
     glm_fail(GLM_ERR_INVALID, "model is not loaded");
     return nullptr;
@@ -112,6 +112,10 @@ GLM_API glm_engine *glm_engine_open(glm_model *model, int32_t n_ctx, int32_t n_t
     glm_fail(GLM_ERR_INVALID, "padding must be GLM_PADDING_AUTO, _OFF or _ON");
     return nullptr;
   }
+  if (gather_ms < 0 || gather_ms > 1000) {
+    glm_fail(GLM_ERR_INVALID, "gather_ms must be 0..1000");
+    return nullptr;
+  }
   auto *e = new (std::nothrow) glm_engine();
   if (e == nullptr) {
     glm_fail(GLM_ERR_INTERNAL, "out of memory");
@@ -122,6 +126,7 @@ GLM_API glm_engine *glm_engine_open(glm_model *model, int32_t n_ctx, int32_t n_t
     e->wake = wake;
     e->n_batch = std::max(n_batch > 0 ? n_batch : 512, n_slots); // one decode token per slot must fit
     e->padding = padding;
+    e->gather = std::chrono::milliseconds(gather_ms);
     const int32_t threads =
         n_threads > 0 ? n_threads : static_cast<int32_t>(std::thread::hardware_concurrency());
     glm_reset_llama_log_error();

@@ -108,11 +108,13 @@ GLM_API int32_t glm_detokenize(glm_model *model, const int32_t *tokens, int32_t 
 
 /* Creates a context of n_ctx tokens split over n_slots sequences and starts the inference
  * thread. n_threads <= 0 picks the core count; n_batch <= 0 picks 512; padding is one of
- * GLM_PADDING_*. `wake` (may be NULL) is called when requests have output to poll. Free with
- * glm_engine_free. */
+ * GLM_PADDING_*. gather_ms (0..1000): when a request reaches an idle engine, admission waits
+ * while more keep arriving within gather_ms of each other (4 * gather_ms at most, or until every
+ * slot has one), so a burst of clients is prefilled in one step; 0 admits at once. `wake` (may
+ * be NULL) is called when requests have output to poll. Free with glm_engine_free. */
 GLM_API glm_engine *glm_engine_open(glm_model *model, int32_t n_ctx, int32_t n_threads,
                                     int32_t n_slots, int32_t n_batch, int32_t padding,
-                                    glm_wake_fn wake);
+                                    int32_t gather_ms, glm_wake_fn wake);
 
 /* Asks the engine's threads to stop, cancelling running requests, and returns at once:
  * GLM_LOADING while they still run, GLM_OK once stopped. Keep the JS event loop turning

@@ -1,6 +1,7 @@
 // The one inference thread: every step admits queued requests into free slots, puts each
 // generating slot's next token plus prefill chunks into one llama_decode batch, then samples.
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 
 #ifdef __linux__
@@ -113,6 +114,23 @@ void schedule(glm_engine *e) {
     e->snapshot[i] = {slot.request != nullptr, slot.request ? slot.request->id : 0,
                       static_cast<int32_t>(slot.cache.size()),
                       llama_memory_seq_pos_max(mem, slot.seq) + 1};
+  }
+}
+
+// Called with the lock held when requests wait and no slot is busy: waits while more keep
+// arriving within e->gather of each other (4 * e->gather in all), until every slot could start
+// one. Clients that start together are then prefilled in one step; without this the first one is
+// prefilled alone and the rest wait out that step, then stay a step behind it to the end.
+void gather_burst(glm_engine *e, std::unique_lock<std::mutex> &lock) {
+  if (e->gather.count() <= 0) return;
+  const auto limit = std::chrono::steady_clock::now() + 4 * e->gather;
+  size_t seen = e->pending.size();
+  while (seen < e->slots.size()) {
+    const auto until = std::min(limit, std::chrono::steady_clock::now() + e->gather);
+    const bool more = e->cv.wait_until(
+        lock, until, [e, seen] { return e->stopping || e->pending.size() > seen; });
+    if (!more || e->stopping) return;
+    seen = e->pending.size();
   }
 }
 
@@ -331,6 +349,7 @@ void inference_loop(glm_engine *e) {
   for (;;) {
     {
       std::unique_lock<std::mutex> lock(e->mu);
+      if (!has_active_slot(e) && !e->pending.empty()) gather_burst(e, lock);
       schedule(e);
       if (e->stopping) break;
       if (!has_active_slot(e)) {

@@ -3,6 +3,7 @@
 
 #include <array>
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -140,6 +141,7 @@ struct glm_engine {
   std::vector<std::pair<llama_seq_id, llama_pos>> fillers; // this step's, inference thread only
   std::array<double, 4> rows_ms{};     // calibration: ms to decode 1..4 rows
   std::atomic<bool> calibrated{false}; // publishes the two arrays above to other threads
+  std::chrono::milliseconds gather{0};  // see glm_engine_open's gather_ms
   glm_wake_fn wake = nullptr;
   std::atomic<bool> wake_pending{false};
   // The waker thread makes the wake call, since a runtime may block the caller until JS runs it.

@@ -30,6 +30,7 @@ const FALLBACK_POLL_MS = 50;
 /** How often to look for the end of a model load (the loader does not wake at the end). */
 const LOAD_POLL_MS = 20;
 const DEFAULT_SEED = 0xffffffff;
+const DEFAULT_GATHER_MS = 2;
 /** GLM_MAX_LOGPROBS in native/glm.h. */
 export const MAX_LOGPROBS = 20;
 
@@ -78,6 +79,7 @@ export class Engine {
       slots,
       options.batchSize ?? 512,
       Padding[options.padding ?? "auto"],
+      options.gatherMs ?? DEFAULT_GATHER_MS,
       engineWake,
     );
     if (!handle) {

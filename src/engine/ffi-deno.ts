@@ -33,7 +33,7 @@ const symbols = {
   },
   glm_detokenize: { parameters: ["pointer", "buffer", "i32", "buffer", "i32"], result: "i32" },
   glm_engine_open: {
-    parameters: ["pointer", "i32", "i32", "i32", "i32", "i32", "function"],
+    parameters: ["pointer", "i32", "i32", "i32", "i32", "i32", "i32", "function"],
     result: "pointer",
   },
   glm_engine_stop: { parameters: ["pointer"], result: "i32" },
@@ -101,8 +101,20 @@ export function openDenoLibrary(path: string): NativeLibrary {
       call("glm_tokenize", model, text, text.length, parseSpecial ? 1 : 0, out, out.length),
     detokenize: (model, tokens, out) =>
       call("glm_detokenize", model, tokens, tokens.length, out, out.length),
-    engineOpen: (model, nCtx, nThreads, nSlots, nBatch, padding, wake) =>
-      handle(call("glm_engine_open", model, nCtx, nThreads, nSlots, nBatch, padding, wake.pointer)),
+    engineOpen: (model, nCtx, nThreads, nSlots, nBatch, padding, gatherMs, wake) =>
+      handle(
+        call(
+          "glm_engine_open",
+          model,
+          nCtx,
+          nThreads,
+          nSlots,
+          nBatch,
+          padding,
+          gatherMs,
+          wake.pointer,
+        ),
+      ),
     engineStop: (engine) => call("glm_engine_stop", engine),
     engineFree: (engine) => call("glm_engine_free", engine),
     engineSlotContext: (engine) => call("glm_engine_slot_context", engine),

@@ -34,6 +34,7 @@ export interface NativeLibrary {
     nSlots: number,
     nBatch: number,
     padding: number,
+    gatherMs: number,
     wake: WakeCallback,
   ): NativeHandle | null;
   /** Non-blocking: Status.loading while the engine's threads still run, Status.ok once stopped. */

@@ -14,6 +14,12 @@ export interface EngineOptions {
    */
   padding?: BatchPadding;
   /**
+   * When a request reaches an idle engine, wait while more keep arriving within this many ms of
+   * each other (4x at most), so clients that start together share one prefill step; 0 admits at
+   * once. Default 2, which covered the spread of 4 bench clients' requests (2-5 ms in all).
+   */
+  gatherMs?: number;
+  /**
    * How weights come off disk: "read" into memory, "mmap", or "auto": read when no layer goes to
    * a GPU, since llama.cpp repacks most CPU weights into a copy and the mapping would stay
    * resident beside it; mmap otherwise.

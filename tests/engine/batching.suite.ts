@@ -144,3 +144,22 @@ test("200 random submits and cancels leave every slot free with no stray KV cell
     assert.equal(slot.kvTokens, slot.cachedTokens, `slot ${slot.id} holds stray KV cells`);
   }
 });
+
+test("requests reaching an idle engine a moment apart share their prefill step when gathered", async () => {
+  // Four 4-token requests 30 ms apart: prefilled together they take 4 decode calls in all.
+  const decodeCalls = async (gatherMs: number) => {
+    await using engine = await openRandom({ slots: 4, padding: "off", gatherMs });
+    const runs: Promise<unknown>[] = [];
+    for (const text of ["one", "two", "three", "four"]) {
+      runs.push(
+        collect(engine.generate(promptOf(engine, text), { maxTokens: 4, ignoreEos: true })),
+      );
+      await new Promise((resolve) => setTimeout(resolve, 30));
+    }
+    await Promise.all(runs);
+    return engine.stats().decodeCalls;
+  };
+  assert.equal(await decodeCalls(400), 4);
+  assert.ok((await decodeCalls(0)) > 4);
+  await assert.rejects(openRandom({ gatherMs: -1 }), /gather_ms must be 0\.\.1000/);
+});
