@@ -22,13 +22,6 @@ struct Emission {
   std::vector<float> logprobs; // this token's entry, when the request asked for them
 };
 
-size_t common_prefix(const std::vector<llama_token> &a, const std::vector<llama_token> &b) {
-  size_t n = 0;
-  const size_t limit = std::min(a.size(), b.size());
-  while (n < limit && a[n] == b[n]) ++n;
-  return n;
-}
-
 // A free slot, preferring the longest cached prefix, then the least recently used.
 Slot *choose_slot(glm_engine *e, const Request &request) {
   Slot *best = nullptr;
@@ -141,6 +134,7 @@ bool has_active_slot(const glm_engine *e) {
 
 // Generating slots go first so that a long prefill never starves running streams.
 void build_batch(glm_engine *e) {
+  share_prefixes(e); // first, while every slot's cache is exactly its KV cells
   llama_batch &batch = e->batch;
   batch.n_tokens = 0;
   for (auto &slot : e->slots) {
@@ -151,10 +145,14 @@ void build_batch(glm_engine *e) {
     slot.cache.push_back(slot.next_token);
     slot.next_token = -1;
   }
+  std::vector<const Slot *> prefilling;
   for (auto &slot : e->slots) {
     if (slot.request == nullptr || slot.batch_index >= 0) continue;
+    if (waits_for_shared_prefix(slot, prefilling)) continue;
     const auto &prompt = slot.request->prompt;
-    while (slot.prompt_done < prompt.size() && batch.n_tokens < e->n_batch) {
+    const size_t end = prefill_end(e, slot);
+    if (slot.prompt_done < end && batch.n_tokens < e->n_batch) prefilling.push_back(&slot);
+    while (slot.prompt_done < end && batch.n_tokens < e->n_batch) {
       const bool last = slot.prompt_done + 1 == prompt.size();
       if (last) slot.batch_index = batch.n_tokens;
       batch_add(batch, prompt[slot.prompt_done], static_cast<llama_pos>(slot.cache.size()),
@@ -332,6 +330,13 @@ void yield_to_javascript() {
 }
 
 } // namespace
+
+size_t common_prefix(const std::vector<llama_token> &a, const std::vector<llama_token> &b) {
+  size_t n = 0;
+  const size_t limit = std::min(a.size(), b.size());
+  while (n < limit && a[n] == b[n]) ++n;
+  return n;
+}
 
 void batch_add(llama_batch &batch, llama_token token, llama_pos pos, llama_seq_id seq,
                bool logits) {

@@ -174,6 +174,19 @@ struct glm_engine {
 void inference_loop(glm_engine *engine);
 void batch_add(llama_batch &batch, llama_token token, llama_pos pos, llama_seq_id seq, bool logits);
 
+// Length of the common prefix of two token sequences.
+size_t common_prefix(const std::vector<llama_token> &a, const std::vector<llama_token> &b);
+
+// --- prefix sharing (prefix_sharing.cpp), inference thread only ---
+// Gives each slot about to prefill the KV cells of the slot sharing most of its prompt.
+void share_prefixes(glm_engine *engine);
+// Where this step's prefill of a slot should stop: at the end of its prompt, or at the end of
+// the prefix a later slot will copy, so that the two go on to their own tokens in the same step
+// and generate in step with each other.
+size_t prefill_end(const glm_engine *engine, const Slot &slot);
+// Whether a slot should wait a step for the prefix a slot in this batch is prefilling now.
+bool waits_for_shared_prefix(const Slot &slot, const std::vector<const Slot *> &prefilling);
+
 // --- batch padding (batch_padding.cpp), inference thread only ---
 // Times 1..4-row decodes and decides which remainders to round up (GLM_PADDING_AUTO).
 void calibrate_padding(glm_engine *engine);

@@ -163,3 +163,56 @@ test("requests reaching an idle engine a moment apart share their prefill step w
   assert.ok((await decodeCalls(0)) > 4);
   await assert.rejects(openRandom({ gatherMs: -1 }), /gather_ms must be 0\.\.1000/);
 });
+
+test("requests sharing a long prefix prefill it once and produce what each produces alone", async () => {
+  const system = "You are a careful assistant. ".repeat(20);
+  const questions = ["first question", "second one", "a third", "and a fourth"];
+  const replies = async (together: boolean) => {
+    await using engine = await openRandom({ slots: 4, padding: "off" });
+    const prompts = questions.map((q) => promptOf(engine, `${system}${q}`));
+    const run = async (prompt: number[]) => {
+      const ids: number[] = [];
+      let cached = 0;
+      for await (const event of engine.generate(prompt, { maxTokens: 12, ignoreEos: true })) {
+        if (event.kind === "piece") ids.push(event.tokenId);
+        else cached = event.cachedTokens;
+      }
+      return { ids, cached };
+    };
+    const results = together
+      ? await Promise.all(prompts.map(run))
+      : await prompts.reduce<Promise<Array<{ ids: number[]; cached: number }>>>(
+          async (done, prompt) => [...(await done), await run(prompt)],
+          Promise.resolve([]),
+        );
+    await waitUntil(() => allFree(engine));
+    for (const slot of engine.slots()) assert.equal(slot.kvTokens, slot.cachedTokens);
+    const promptTokens = prompts.reduce((sum, p) => sum + p.length, 0);
+    return {
+      results,
+      prefix: common(prompts),
+      promptTokens,
+      decoded: engine.stats().decodedTokens,
+    };
+  };
+  const alone = await replies(false);
+  const together = await replies(true);
+  assert.deepEqual(
+    together.results.map((r) => r.ids),
+    alone.results.map((r) => r.ids),
+  );
+  // One request computes the shared prefix; the other three copy it.
+  const cached = together.results.map((r) => r.cached).sort((a, b) => a - b);
+  assert.equal(cached[0], 0);
+  for (const n of cached.slice(1)) assert.ok(n >= together.prefix, `cached ${n}`);
+  // Each prompt once, less three copies of the prefix, plus 11 decoded tokens per reply.
+  const expected = together.promptTokens - 3 * together.prefix + 4 * 11;
+  assert.equal(together.decoded, expected);
+});
+
+function common(prompts: number[][]): number {
+  const [first = [], ...rest] = prompts;
+  let n = 0;
+  while (n < first.length && rest.every((p) => p[n] === first[n])) n++;
+  return n;
+}

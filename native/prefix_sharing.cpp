@@ -1,0 +1,77 @@
+// Prompts that start alike share one prefill. A slot about to prefill copies the KV cells of
+// another slot whose cache shares a longer prefix with its prompt (the same system prompt and
+// tools, say), and a slot whose prompt another slot is prefilling right now waits a step for it
+// instead of computing the same cells twice.
+//
+// Slots have separate KV streams, and llama.cpp copies between streams only whole: the copy
+// takes the donor's entire stream (done inside the next llama_decode), then the cells past the
+// shared prefix are removed again.
+#include <algorithm>
+
+#include "internal.h"
+
+namespace {
+
+// Fewer shared tokens are cheaper to prefill than to copy a whole stream for.
+constexpr size_t kMinShared = 8;
+
+bool is_prefilling(const Slot &slot) {
+  return slot.request != nullptr && slot.prompt_done < slot.request->prompt.size();
+}
+
+// The last prompt token is always decoded by its own slot, which needs its logits.
+size_t usable(const Slot &slot, size_t shared) {
+  return std::min(shared, slot.request->prompt.size() - 1);
+}
+
+} // namespace
+
+void share_prefixes(glm_engine *e) {
+  std::vector<bool> received(e->slots.size(), false);
+  std::vector<bool> donated(e->slots.size(), false);
+  llama_memory_t mem = llama_get_memory(e->ctx);
+  for (size_t r = 0; r < e->slots.size(); ++r) {
+    Slot &slot = e->slots[r];
+    if (!is_prefilling(slot) || donated[r]) continue;
+    size_t best = slot.prompt_done + kMinShared - 1;
+    Slot *donor = nullptr;
+    for (size_t d = 0; d < e->slots.size(); ++d) {
+      if (d == r || received[d]) continue;
+      const size_t shared = usable(slot, common_prefix(e->slots[d].cache, slot.request->prompt));
+      if (shared > best) {
+        best = shared;
+        donor = &e->slots[d];
+      }
+    }
+    if (donor == nullptr) continue;
+    llama_memory_seq_cp(mem, donor->seq, slot.seq, -1, -1);
+    llama_memory_seq_rm(mem, slot.seq, static_cast<llama_pos>(best), -1);
+    slot.cache.assign(donor->cache.begin(), donor->cache.begin() + static_cast<ptrdiff_t>(best));
+    slot.prompt_done = best;
+    received[r] = true;
+    donated[static_cast<size_t>(donor - e->slots.data())] = true;
+    std::lock_guard<std::mutex> lock(e->mu);
+    slot.request->n_cached = static_cast<int32_t>(best);
+  }
+}
+
+size_t prefill_end(const glm_engine *e, const Slot &slot) {
+  const auto &prompt = slot.request->prompt;
+  size_t end = prompt.size();
+  size_t longest = 0;
+  for (auto other = e->slots.begin() + (&slot - e->slots.data()) + 1; other != e->slots.end();
+       ++other) {
+    if (!is_prefilling(*other)) continue;
+    const size_t shared = usable(*other, common_prefix(prompt, other->request->prompt));
+    if (shared >= other->prompt_done + kMinShared) longest = std::max(longest, shared);
+  }
+  if (longest > slot.prompt_done) end = longest;
+  return end;
+}
+
+bool waits_for_shared_prefix(const Slot &slot, const std::vector<const Slot *> &prefilling) {
+  const size_t worth = slot.prompt_done + kMinShared;
+  return std::any_of(prefilling.begin(), prefilling.end(), [&](const Slot *other) {
+    return usable(slot, common_prefix(other->cache, slot.request->prompt)) >= worth;
+  });
+}
