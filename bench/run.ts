@@ -10,7 +10,7 @@ import { type BenchServer, SHARED, startLlamaServer, startOurs } from "./servers
 const root = join(import.meta.dir, "..");
 const llamaBin = process.env.LLAMA_BIN ?? join(root, "build", "llama-cpu", "bin");
 const model = process.env.BENCH_MODEL ?? join(root, "build", "bench", "glm-bench-2b.Q4_0.gguf");
-const rounds = Number(process.env.BENCH_ROUNDS ?? 2);
+const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
 
 function log(message: string): void {
   console.error(`bench: ${message}`);
