@@ -30,8 +30,11 @@ ifeq ($(UNAME_S),Darwin)
   SHARED_FLAGS := -dynamiclib -Wl,-undefined,error
 else
   LIB_SUFFIX := so
-  # native/huge_pages.cpp hooks ggml's buffer allocations (Linux only).
-  SHARED_FLAGS := -shared -Wl,--no-undefined -Wl,--wrap=posix_memalign
+  SHARED_FLAGS := -shared -Wl,--no-undefined
+endif
+ifeq ($(UNAME_S),Linux)
+  # native/huge_pages.cpp hooks ggml's buffer allocations.
+  SHARED_FLAGS += -Wl,--wrap=posix_memalign
 endif
 LIBGLM := $(BUILD)/libglm$(if $(SANITIZE),-$(SANITIZE)).$(LIB_SUFFIX)
 

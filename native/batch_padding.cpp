@@ -54,7 +54,8 @@ void measure_and_choose(glm_engine *e) {
 }
 
 // Adds filler tokens so the sequences in the batch form a run of consecutive ids whose length
-// is a multiple of 4. Every slot with no token this step is idle (active ones always have one).
+// is a multiple of 4. A slot with no token this step is idle, or waits for a shared prefix
+// (prefix_sharing.cpp); either way a filler at the end of its cache is dropped unseen.
 void add_fillers(glm_engine *e) {
   llama_batch &batch = e->batch;
   const auto n_slots = static_cast<int32_t>(e->slots.size());

@@ -148,7 +148,7 @@ void build_batch(glm_engine *e) {
   std::vector<const Slot *> prefilling;
   for (auto &slot : e->slots) {
     if (slot.request == nullptr || slot.batch_index >= 0) continue;
-    if (waits_for_shared_prefix(slot, prefilling)) continue;
+    if (waits_for_shared_prefix(e, slot, prefilling)) continue;
     const auto &prompt = slot.request->prompt;
     const size_t end = prefill_end(e, slot);
     if (slot.prompt_done < end && batch.n_tokens < e->n_batch) prefilling.push_back(&slot);

@@ -142,6 +142,7 @@ struct glm_engine {
   std::array<double, 4> rows_ms{};     // calibration: ms to decode 1..4 rows
   std::atomic<bool> calibrated{false}; // publishes the two arrays above to other threads
   std::chrono::milliseconds gather{0};  // see glm_engine_open's gather_ms
+  size_t min_shared_tokens = 0;         // prefix_sharing.cpp; 0 turns sharing off
   glm_wake_fn wake = nullptr;
   std::atomic<bool> wake_pending{false};
   // The waker thread makes the wake call, since a runtime may block the caller until JS runs it.
@@ -178,6 +179,8 @@ void batch_add(llama_batch &batch, llama_token token, llama_pos pos, llama_seq_i
 size_t common_prefix(const std::vector<llama_token> &a, const std::vector<llama_token> &b);
 
 // --- prefix sharing (prefix_sharing.cpp), inference thread only ---
+// Decides whether, and from how many shared tokens on, this model and context share prefixes.
+void init_prefix_sharing(glm_engine *engine);
 // Gives each slot about to prefill the KV cells of the slot sharing most of its prompt.
 void share_prefixes(glm_engine *engine);
 // Where this step's prefill of a slot should stop: at the end of its prompt, or at the end of
@@ -185,7 +188,8 @@ void share_prefixes(glm_engine *engine);
 // and generate in step with each other.
 size_t prefill_end(const glm_engine *engine, const Slot &slot);
 // Whether a slot should wait a step for the prefix a slot in this batch is prefilling now.
-bool waits_for_shared_prefix(const Slot &slot, const std::vector<const Slot *> &prefilling);
+bool waits_for_shared_prefix(const glm_engine *engine, const Slot &slot,
+                             const std::vector<const Slot *> &prefilling);
 
 // --- batch padding (batch_padding.cpp), inference thread only ---
 // Times 1..4-row decodes and decides which remainders to round up (GLM_PADDING_AUTO).

@@ -7,13 +7,18 @@
 // takes the donor's entire stream (done inside the next llama_decode), then the cells past the
 // shared prefix are removed again.
 #include <algorithm>
+#include <cmath>
 
 #include "internal.h"
 
 namespace {
 
-// Fewer shared tokens are cheaper to prefill than to copy a whole stream for.
+// Below this many shared tokens, prefilling them costs less than the copy's fixed overhead.
 constexpr size_t kMinShared = 8;
+// A prefill token costs about 2 FLOPs per weight, ~10 ms per GB of weights on two CPU cores
+// (llama-bench pp512 103 tok/s on the 1 GB bench model); a copy runs at memory speed, ~0.1 s
+// per GB. So a copy as big as the model costs about as much as 10 prefill tokens.
+constexpr double kTokensPerModelSizeCopied = 10.0;
 
 bool is_prefilling(const Slot &slot) {
   return slot.request != nullptr && slot.prompt_done < slot.request->prompt.size();
@@ -26,14 +31,33 @@ size_t usable(const Slot &slot, size_t shared) {
 
 } // namespace
 
+void init_prefix_sharing(glm_engine *e) {
+  const llama_model *model = e->model->model;
+  // Recurrent state cannot be cut back to a prefix, and a sliding window may have dropped the
+  // cells a copied prefix would need.
+  if (llama_model_is_recurrent(model) || llama_model_is_hybrid(model) ||
+      llama_model_n_swa(model) > 0) {
+    e->min_shared_tokens = 0;
+    return;
+  }
+  const double head_dim =
+      static_cast<double>(llama_model_n_embd(model)) / std::max(llama_model_n_head(model), 1);
+  const double stream_bytes = 2.0 /* K and V */ * 2.0 /* f16 */ * e->n_ctx_slot *
+                              llama_model_n_layer(model) * llama_model_n_head_kv(model) * head_dim;
+  const double model_bytes = std::max<double>(static_cast<double>(llama_model_size(model)), 1.0);
+  e->min_shared_tokens =
+      kMinShared + static_cast<size_t>(std::ceil(kTokensPerModelSizeCopied * stream_bytes / model_bytes));
+}
+
 void share_prefixes(glm_engine *e) {
+  if (e->min_shared_tokens == 0) return;
   std::vector<bool> received(e->slots.size(), false);
   std::vector<bool> donated(e->slots.size(), false);
   llama_memory_t mem = llama_get_memory(e->ctx);
   for (size_t r = 0; r < e->slots.size(); ++r) {
     Slot &slot = e->slots[r];
     if (!is_prefilling(slot) || donated[r]) continue;
-    size_t best = slot.prompt_done + kMinShared - 1;
+    size_t best = slot.prompt_done + e->min_shared_tokens - 1;
     Slot *donor = nullptr;
     for (size_t d = 0; d < e->slots.size(); ++d) {
       if (d == r || received[d]) continue;
@@ -45,7 +69,10 @@ void share_prefixes(glm_engine *e) {
     }
     if (donor == nullptr) continue;
     llama_memory_seq_cp(mem, donor->seq, slot.seq, -1, -1);
-    llama_memory_seq_rm(mem, slot.seq, static_cast<llama_pos>(best), -1);
+    if (!llama_memory_seq_rm(mem, slot.seq, static_cast<llama_pos>(best), -1)) {
+      llama_memory_seq_rm(mem, slot.seq, -1, -1); // cannot cut the copy back: prefill it all
+      best = 0;
+    }
     slot.cache.assign(donor->cache.begin(), donor->cache.begin() + static_cast<ptrdiff_t>(best));
     slot.prompt_done = best;
     received[r] = true;
@@ -63,14 +90,17 @@ size_t prefill_end(const glm_engine *e, const Slot &slot) {
        ++other) {
     if (!is_prefilling(*other)) continue;
     const size_t shared = usable(*other, common_prefix(prompt, other->request->prompt));
-    if (shared >= other->prompt_done + kMinShared) longest = std::max(longest, shared);
+    const bool worth = e->min_shared_tokens > 0 && shared >= other->prompt_done + e->min_shared_tokens;
+    if (worth) longest = std::max(longest, shared);
   }
   if (longest > slot.prompt_done) end = longest;
   return end;
 }
 
-bool waits_for_shared_prefix(const Slot &slot, const std::vector<const Slot *> &prefilling) {
-  const size_t worth = slot.prompt_done + kMinShared;
+bool waits_for_shared_prefix(const glm_engine *e, const Slot &slot,
+                             const std::vector<const Slot *> &prefilling) {
+  if (e->min_shared_tokens == 0) return false;
+  const size_t worth = slot.prompt_done + e->min_shared_tokens;
   return std::any_of(prefilling.begin(), prefilling.end(), [&](const Slot *other) {
     return usable(slot, common_prefix(other->cache, slot.request->prompt)) >= worth;
   });
