@@ -3,7 +3,7 @@
 // 2 MiB pages measured 3-6% faster decode (make bench model, 2 threads).
 //
 // ggml allocates its CPU buffers with posix_memalign deep inside llama.cpp, so on Linux the link
-// wraps that symbol (-Wl,--wrap=posix_memalign, for llama.cpp's objects only). Blocks of 32 MiB
+// wraps that symbol (-Wl,--wrap=posix_memalign, for everything linked into libglm). Blocks of 32 MiB
 // and up, the size from which glibc always gives an allocation its own mapping, get
 // MADV_HUGEPAGE before anything touches them, when the allocating thread asked for it.
 #include "internal.h"

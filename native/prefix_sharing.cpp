@@ -29,6 +29,11 @@ size_t usable(const Slot &slot, size_t shared) {
   return std::min(shared, slot.request->prompt.size() - 1);
 }
 
+// Whether `receiver` gains enough by copying its first `shared` prompt tokens.
+bool worth_copying(const glm_engine *e, const Slot &receiver, size_t shared) {
+  return e->min_shared_tokens > 0 && shared >= receiver.prompt_done + e->min_shared_tokens;
+}
+
 } // namespace
 
 void init_prefix_sharing(glm_engine *e) {
@@ -50,19 +55,21 @@ void init_prefix_sharing(glm_engine *e) {
 }
 
 void share_prefixes(glm_engine *e) {
-  if (e->min_shared_tokens == 0) return;
+  // Runs every step: no work (nor allocation) unless some slot is prefilling.
+  if (e->min_shared_tokens == 0 || std::none_of(e->slots.begin(), e->slots.end(), is_prefilling))
+    return;
   std::vector<bool> received(e->slots.size(), false);
   std::vector<bool> donated(e->slots.size(), false);
   llama_memory_t mem = llama_get_memory(e->ctx);
   for (size_t r = 0; r < e->slots.size(); ++r) {
     Slot &slot = e->slots[r];
     if (!is_prefilling(slot) || donated[r]) continue;
-    size_t best = slot.prompt_done + e->min_shared_tokens - 1;
+    size_t best = 0;
     Slot *donor = nullptr;
     for (size_t d = 0; d < e->slots.size(); ++d) {
       if (d == r || received[d]) continue;
       const size_t shared = usable(slot, common_prefix(e->slots[d].cache, slot.request->prompt));
-      if (shared > best) {
+      if (worth_copying(e, slot, shared) && shared > best) {
         best = shared;
         donor = &e->slots[d];
       }
@@ -84,24 +91,19 @@ void share_prefixes(glm_engine *e) {
 
 size_t prefill_end(const glm_engine *e, const Slot &slot) {
   const auto &prompt = slot.request->prompt;
-  size_t end = prompt.size();
   size_t longest = 0;
   for (auto other = e->slots.begin() + (&slot - e->slots.data()) + 1; other != e->slots.end();
        ++other) {
     if (!is_prefilling(*other)) continue;
     const size_t shared = usable(*other, common_prefix(prompt, other->request->prompt));
-    const bool worth = e->min_shared_tokens > 0 && shared >= other->prompt_done + e->min_shared_tokens;
-    if (worth) longest = std::max(longest, shared);
+    if (worth_copying(e, *other, shared)) longest = std::max(longest, shared);
   }
-  if (longest > slot.prompt_done) end = longest;
-  return end;
+  return longest > slot.prompt_done ? longest : prompt.size();
 }
 
 bool waits_for_shared_prefix(const glm_engine *e, const Slot &slot,
                              const std::vector<const Slot *> &prefilling) {
-  if (e->min_shared_tokens == 0) return false;
-  const size_t worth = slot.prompt_done + e->min_shared_tokens;
   return std::any_of(prefilling.begin(), prefilling.end(), [&](const Slot *other) {
-    return usable(slot, common_prefix(other->cache, slot.request->prompt)) >= worth;
+    return worth_copying(e, slot, usable(slot, common_prefix(other->cache, slot.request->prompt)));
   });
 }
