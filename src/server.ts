@@ -131,8 +131,15 @@ async function listen(fetch: Fetch, config: Config): Promise<Listener> {
         idleTimeout: 0,
         fetch,
       });
-      // Called once requests are drained, so any connection left is idle and can be closed.
-      return { port: server.port ?? config.port, stop: () => server.stop(true) };
+      // Called once requests are drained: responses still flushing their last bytes may finish,
+      // then whatever connection is left is closed.
+      const stop = async () => {
+        const graceful = server.stop(false);
+        const late = new Promise<void>((resolve) => setTimeout(resolve, 1000).unref());
+        await Promise.race([graceful, late]);
+        await server.stop(true);
+      };
+      return { port: server.port ?? config.port, stop };
     }
     const deno = (globalThis as unknown as { Deno: DenoServe }).Deno;
     const server = deno.serve(

@@ -3,14 +3,17 @@ import { Elysia, ParseError } from "elysia";
 import type { Config } from "../config.ts";
 import type { CompletionRecord, RequestLog } from "../request-log.ts";
 import { ApiError } from "./api-error.ts";
-import { createKeyCheck } from "./auth.ts";
-import { chatCompletionsRoute } from "./chat-completions-route.ts";
+import { createKeyCheck, presentedKey } from "./auth.ts";
+import { chatCompletionsRoute } from "./chat-completions/route.ts";
 import { chatPageRoute } from "./chat-page-route.ts";
 import { toApiError } from "./error-mapper.ts";
 import { healthRoute } from "./health-route.ts";
+import { anthropicErrorResponse } from "./messages/errors.ts";
+import { messagesRoutes } from "./messages/route.ts";
 import { Metrics } from "./metrics.ts";
 import { metricsRoute } from "./metrics-route.ts";
 import { modelsRoute } from "./models-route.ts";
+import { responsesRoutes } from "./responses/route.ts";
 import type { ServerState } from "./server-state.ts";
 import { slotsRoute } from "./slots-route.ts";
 import { textCompletionsRoute } from "./text-completions-route.ts";
@@ -22,6 +25,8 @@ export type AppConfig = Pick<Config, "apiKeys" | "corsOrigin" | "maxBody">;
 const ROUTE_METHODS: Array<[RegExp, string[]]> = [
   [/^\/v1\/chat\/completions\/?$/, ["POST"]],
   [/^\/v1\/completions\/?$/, ["POST"]],
+  [/^\/v1\/messages(\/count_tokens)?\/?$/, ["POST"]],
+  [/^\/v1\/responses(\/input_tokens)?\/?$/, ["POST"]],
   [/^\/v1\/models(\/[^/]+)?\/?$/, ["GET"]],
   [/^\/health\/?$/, ["GET"]],
   [/^\/$/, ["GET"]],
@@ -29,6 +34,11 @@ const ROUTE_METHODS: Array<[RegExp, string[]]> = [
   [/^\/metrics\/?$/, ["GET"]],
   [/^\/(de)?tokenize\/?$/, ["POST"]],
 ];
+
+/** Routes whose protocol has its own error shape; everything else answers in OpenAI's. */
+const ERROR_SHAPES: Array<
+  [RegExp, (error: ApiError, headers: Record<string, string>) => Response]
+> = [[/^\/v1\/messages(\/|$)/, anthropicErrorResponse]];
 
 /** The whole HTTP API: guards first, then one plugin per route group, and one error mapper. */
 export function createApp(
@@ -40,7 +50,8 @@ export function createApp(
   const cors = {
     "access-control-allow-origin": config.corsOrigin,
     "access-control-allow-methods": "GET, POST, OPTIONS",
-    "access-control-allow-headers": "authorization, content-type",
+    "access-control-allow-headers":
+      "authorization, content-type, x-api-key, anthropic-version, anthropic-beta",
     "access-control-max-age": "86400",
   };
   const keyIsValid = config.apiKeys.length > 0 ? createKeyCheck(config.apiKeys) : null;
@@ -61,10 +72,12 @@ export function createApp(
       const path = new URL(request.url).pathname;
       // The chat page holds no data and must load before the user has typed a key.
       const open = path === "/health" || path === "/";
-      if (keyIsValid && !open && !keyIsValid(request.headers.get("authorization"))) {
+      const key = () =>
+        presentedKey(request.headers.get("authorization"), request.headers.get("x-api-key"));
+      if (keyIsValid && !open && !keyIsValid(key())) {
         throw new ApiError(
           401,
-          "invalid or missing API key; send 'Authorization: Bearer <key>'",
+          "invalid or missing API key; send 'Authorization: Bearer <key>' or 'x-api-key: <key>'",
           "invalid_request_error",
           "invalid_api_key",
           null,
@@ -88,7 +101,8 @@ export function createApp(
       if (apiError.status === 404 && apiError.code === "not_found")
         apiError = wrongMethod(path, request.method) ?? apiError;
       log.failure(request.method, path, apiError.status, apiError.code);
-      return apiError.asResponse(cors);
+      const shape = ERROR_SHAPES.find(([pattern]) => pattern.test(path))?.[1];
+      return shape ? shape(apiError, cors) : apiError.asResponse(cors);
     })
     .use(chatPageRoute())
     .use(healthRoute(state))
@@ -98,6 +112,8 @@ export function createApp(
     .use(tokenizeRoutes(state))
     .use(chatCompletionsRoute(state, onCompletion))
     .use(textCompletionsRoute(state, onCompletion))
+    .use(messagesRoutes(state, onCompletion, log))
+    .use(responsesRoutes(state, onCompletion, log))
     .use(
       openapi({
         path: "/docs",

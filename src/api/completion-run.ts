@@ -1,7 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { CompletionRecord } from "../request-log.ts";
 import { admit } from "./admission.ts";
-import type { CompletionIdentity } from "./completion-response.ts";
 import type {
   CompletionEvent,
   CompletionFinish,
@@ -9,7 +8,14 @@ import type {
   PreparedCompletion,
 } from "./completion-service.ts";
 import type { ServerState } from "./server-state.ts";
-import { sseResponse } from "./sse.ts";
+import { type SseEvent, type SseOptions, sseResponse } from "./sse.ts";
+
+/** Identity shared by every chunk of one completion. */
+export interface CompletionIdentity {
+  id: string;
+  created: number;
+  model: string;
+}
 
 /** One admitted completion, whichever route: its identity, its events, and how it ends. */
 export interface CompletionRun {
@@ -19,8 +25,8 @@ export interface CompletionRun {
   report(finish: CompletionFinish): void;
   /** A non-streamed answer built by `build`; the request is over when it returns. */
   answer<T>(build: () => Promise<T>): Promise<T>;
-  /** An SSE response of `chunks`; the request is over when the stream ends. */
-  stream(chunks: AsyncGenerator<unknown>): Response;
+  /** An SSE response of `events`; the request is over when the stream ends. */
+  stream(events: AsyncGenerator<SseEvent>, options?: SseOptions): Response;
 }
 
 /**
@@ -43,7 +49,7 @@ export async function startCompletionRun(
     throw error;
   }
   const identity: CompletionIdentity = {
-    id: `${options.idPrefix}-${randomBytes(12).toString("base64url")}`,
+    id: `${options.idPrefix}${randomBytes(12).toString("base64url")}`,
     created: Math.floor(Date.now() / 1000),
     model: state.modelId,
   };
@@ -69,15 +75,15 @@ export async function startCompletionRun(
         admission.finish();
       }
     },
-    stream(chunks) {
+    stream(sseEvents, sseOptions) {
       async function* untilEnd() {
         try {
-          yield* chunks;
+          yield* sseEvents;
         } finally {
           admission.finish();
         }
       }
-      return sseResponse(untilEnd(), admission.abort);
+      return sseResponse(untilEnd(), admission.abort, sseOptions);
     },
   };
 }

@@ -13,16 +13,9 @@ import type { Engine } from "../engine/engine.ts";
 import type { GenerationEvent, GenerationParams, GenerationPiece } from "../engine/types.ts";
 import type { Semaphore } from "../queue.ts";
 import { ApiError } from "./api-error.ts";
-import {
-  grammarOf,
-  logprobsOf,
-  requestedMaxTokens,
-  samplingOf,
-  stopStringsOf,
-  toChatMessages,
-  toolsOf,
-} from "./chat-request.ts";
-import type { ChatCompletionRequest, TextCompletionRequest, TokenLogprobEntry } from "./schemas.ts";
+import type { CompletionRequest } from "./completion-request.ts";
+import { samplingOf, stopStringsOf } from "./sampling.ts";
+import type { TextCompletionRequest, TokenLogprobEntry } from "./schemas.ts";
 
 /** OpenAI's default for /v1/completions. */
 const TEXT_DEFAULT_MAX_TOKENS = 16;
@@ -36,6 +29,8 @@ export interface CompletionUsage {
   promptTokens: number;
   completionTokens: number;
   cachedTokens: number;
+  /** Generated tokens that went to reasoning rather than the answer. */
+  reasoningTokens: number;
 }
 
 export type CompletionEvent = ReplyEvent | LogprobsEvent | CompletionFinish;
@@ -49,6 +44,8 @@ export interface LogprobsEvent {
 export interface CompletionFinish {
   kind: "finish";
   finishReason: FinishReason;
+  /** The stop string that ended the reply, when one did. */
+  stopSequence?: string;
   usage: CompletionUsage;
   firstTokenMs: number;
   /** Prompt and raw reply text, only when the server runs with --log-prompts. */
@@ -65,6 +62,8 @@ export interface PreparedCompletion {
   params: GenerationParams;
   stops: string[];
   render: RenderOptions;
+  /** Only the first tool call is returned. */
+  singleToolCall?: boolean;
 }
 
 /** Turns OpenAI chat requests into engine generations and model text into reply events. */
@@ -78,32 +77,44 @@ export class CompletionService {
   ) {}
 
   /** Validates, renders and tokenizes; every problem is a 400 before any slot is taken. */
-  prepare(body: ChatCompletionRequest): PreparedCompletion {
-    const messages = toChatMessages(body);
-    const { tools, choice } = toolsOf(body);
+  prepare(request: CompletionRequest): PreparedCompletion {
+    refuseUnknownToolChoice(request);
     const render: RenderOptions = {
-      tools: applyToolChoice(tools, choice),
-      reasoning: this.reasoning,
+      tools: applyToolChoice(request.tools, request.toolChoice),
+      reasoning: request.reasoning ?? this.reasoning,
     };
-    const parts = this.render(messages, render);
-    this.refuseHugePrompt(parts);
+    const parts = this.render(request.messages, render, request.conversationParam);
+    this.refuseHugePrompt(parts, request.conversationParam);
     const tokens = this.tokenize(parts);
-    const room = this.roomFor(tokens, "messages");
-    const maxTokens = Math.min(requestedMaxTokens(body) ?? room, room);
+    const room = this.roomFor(tokens, request.conversationParam);
+    const maxTokens = Math.min(request.maxTokens ?? room, room);
     const stopTokens = this.format.stopTokens.flatMap((text) => this.specialId(text) ?? []);
     return {
       tokens,
       params: {
-        ...samplingOf(body),
+        ...request.sampling,
         maxTokens,
         stopTokens,
-        ...grammarParam(grammarOf(body)),
-        ...logprobsParam(logprobsOf(body)),
+        ...(request.grammar !== undefined ? { grammar: request.grammar } : {}),
+        ...(request.logprobs !== undefined ? { logprobs: request.logprobs } : {}),
       },
-      stops: stopStringsOf(body),
+      stops: request.stops,
       render,
+      ...(request.parallelToolCalls === false ? { singleToolCall: true } : {}),
       ...(this.keepTranscripts ? { promptText: promptToText(parts) } : {}),
     };
+  }
+
+  /** The prompt's length in tokens, as `prepare` would submit it (count_tokens routes). */
+  countTokens(request: CompletionRequest): number {
+    refuseUnknownToolChoice(request);
+    const render: RenderOptions = {
+      tools: applyToolChoice(request.tools, request.toolChoice),
+      reasoning: request.reasoning ?? this.reasoning,
+    };
+    const parts = this.render(request.messages, render, request.conversationParam);
+    this.refuseHugePrompt(parts, request.conversationParam);
+    return this.tokenize(parts).length;
   }
 
   /** A legacy text completion: the prompt is tokenized as given, special tokens included. */
@@ -126,7 +137,7 @@ export class CompletionService {
       tokens,
       raw: true,
       params: { ...samplingOf(body), maxTokens },
-      stops: stopStringsOf(body),
+      stops: stopStringsOf(body.stop),
       render: {},
       ...(this.keepTranscripts ? { promptText: prompt } : {}),
     };
@@ -136,9 +147,10 @@ export class CompletionService {
   private roomFor(tokens: number[], param: string): number {
     const room = this.engine.info.nCtxSlot - tokens.length;
     if (room >= 1) return room;
+    // Anthropic's wording, which clients match; it reads well in every protocol.
     throw new ApiError(
       400,
-      `the prompt is ${tokens.length} tokens, but a slot's context holds ${this.engine.info.nCtxSlot}; shorten the conversation or start the server with a larger --ctx-size`,
+      `prompt is too long: ${tokens.length} tokens > ${this.engine.info.nCtxSlot - 1} maximum (a slot's context is ${this.engine.info.nCtxSlot} tokens: --ctx-size divided by --parallel; raise --ctx-size or lower --parallel)`,
       "invalid_request_error",
       "context_length_exceeded",
       param,
@@ -167,11 +179,16 @@ export class CompletionService {
   ): AsyncGenerator<CompletionEvent> {
     let firstTokenMs = -1;
     const stops = new StopStringMatcher(prepared.stops);
+    // parallel_tool_calls: false keeps the first call only.
+    const limit = (events: ReplyEvent[]) =>
+      prepared.singleToolCall ? events.filter((event) => !isLaterToolCall(event)) : events;
     const parser = prepared.raw
       ? new ContentReplyParser()
       : this.format.createReplyParser(prepared.render);
     let finish: FinishReason = "stop";
+    let stopSequence: string | undefined;
     let completionTokens = 0;
+    let reasoningTokens = 0;
     let usage: CompletionUsage | undefined;
     let reply = "";
     for await (const event of generation) {
@@ -181,6 +198,7 @@ export class CompletionService {
           promptTokens: event.promptTokens,
           completionTokens: event.completionTokens,
           cachedTokens: event.cachedTokens,
+          reasoningTokens,
         };
         break;
       }
@@ -188,24 +206,36 @@ export class CompletionService {
       if (firstTokenMs < 0) firstTokenMs = performance.now() - started;
       if (this.keepTranscripts) reply += event.text;
       const match = stops.push(event.text);
-      yield* parser.push(match.text);
+      const replyEvents = limit(parser.push(match.text));
+      if (replyEvents.some((reply) => reply.kind === "reasoning")) reasoningTokens++;
+      yield* replyEvents;
       if (event.logprob !== undefined)
         yield { kind: "logprobs", entries: [this.logprobEntry(event)] };
-      if (match.stopped) break; // leaving the loop cancels the rest natively
+      if (match.stopped) {
+        stopSequence = match.matched;
+        break; // leaving the loop cancels the rest natively
+      }
     }
-    yield* parser.push(stops.flush());
-    yield* parser.end();
+    yield* limit(parser.push(stops.flush()));
+    yield* limit(parser.end());
+    const toolCall = parser.sawToolCall;
     yield {
       kind: "finish",
-      finishReason: parser.sawToolCall ? "tool_calls" : finish,
-      usage: usage ?? { promptTokens: prepared.tokens.length, completionTokens, cachedTokens: 0 },
+      finishReason: toolCall ? "tool_calls" : finish,
+      ...(stopSequence !== undefined && !toolCall ? { stopSequence } : {}),
+      usage: usage ?? {
+        promptTokens: prepared.tokens.length,
+        completionTokens,
+        cachedTokens: 0,
+        reasoningTokens,
+      },
       firstTokenMs: Math.max(firstTokenMs, 0),
       ...(this.keepTranscripts ? { transcript: { prompt: prepared.promptText ?? "", reply } } : {}),
     };
   }
 
   /** Tokenizing blocks the event loop; deeply nested tool schemas render to hundreds of MB. */
-  private refuseHugePrompt(parts: PromptPart[]): void {
+  private refuseHugePrompt(parts: PromptPart[], param: string): void {
     const limit = this.engine.info.nCtxSlot * MAX_CHARS_PER_TOKEN;
     let chars = 0;
     for (const part of parts) {
@@ -218,12 +248,12 @@ export class CompletionService {
       `the prompt renders to ${chars} characters, far more than a slot's context of ${this.engine.info.nCtxSlot} tokens holds; shorten the conversation or the tools, or start the server with a larger --ctx-size`,
       "invalid_request_error",
       "context_length_exceeded",
-      "messages",
+      param,
     );
   }
 
   /** A chat template may refuse a conversation (e.g. roles that do not alternate): a 400. */
-  private render(messages: ChatMessage[], options: RenderOptions): PromptPart[] {
+  private render(messages: ChatMessage[], options: RenderOptions, param: string): PromptPart[] {
     try {
       return this.format.render(messages, options);
     } catch (error) {
@@ -234,7 +264,7 @@ export class CompletionService {
         `the chat template refused these messages: ${reason}`,
         "invalid_request_error",
         "invalid_messages",
-        "messages",
+        param,
       );
     }
   }
@@ -264,12 +294,24 @@ export class CompletionService {
   }
 }
 
-function grammarParam(grammar: string | undefined): { grammar?: string } {
-  return grammar === undefined ? {} : { grammar };
+/** A tool_choice that names a tool the request does not offer is a 400. */
+function refuseUnknownToolChoice(request: CompletionRequest): void {
+  const choice = request.toolChoice;
+  if (typeof choice !== "object") return;
+  if (request.tools.some((tool) => tool.function.name === choice.function.name)) return;
+  throw new ApiError(
+    400,
+    `tool_choice names '${choice.function.name}', which is not in tools`,
+    "invalid_request_error",
+    "invalid_value",
+    "tool_choice",
+  );
 }
 
-function logprobsParam(alternatives: number | undefined): { logprobs?: number } {
-  return alternatives === undefined ? {} : { logprobs: alternatives };
+function isLaterToolCall(event: ReplyEvent): boolean {
+  return (
+    (event.kind === "tool_call_start" || event.kind === "tool_call_arguments") && event.index > 0
+  );
 }
 
 const encoder = new TextEncoder();

@@ -1,24 +1,54 @@
 const encoder = new TextEncoder();
 
+/** One Server-Sent Event: a JSON payload, with an `event:` name where the protocol uses them. */
+export interface SseEvent {
+  event?: string;
+  data: unknown;
+}
+
+export interface SseOptions {
+  /** Send `data: [DONE]` after the last event (Chat Completions); other protocols end bare. */
+  doneMarker?: boolean;
+  /** Sent whenever no event came for `heartbeatMs` (long prefills), so proxies keep the stream. */
+  heartbeat?: SseEvent | "comment";
+  heartbeatMs?: number;
+  headers?: Record<string, string>;
+}
+
+const HEARTBEAT_MS = 5000;
+
 /**
- * A Server-Sent Events response fed by an async generator of JSON payloads, ending with
- * `data: [DONE]`. A client that goes away cancels the stream, which aborts `onCancel`.
+ * A Server-Sent Events response fed by an async generator. A client that goes away cancels the
+ * stream, which calls `onCancel`.
  */
 export function sseResponse(
-  events: AsyncGenerator<unknown>,
+  events: AsyncGenerator<SseEvent>,
   onCancel: () => void,
-  headers: Record<string, string> = {},
+  options: SseOptions = {},
 ): Response {
+  const heartbeat = encoder.encode(
+    options.heartbeat === undefined || options.heartbeat === "comment"
+      ? ": ping\n\n"
+      : encodeEvent(options.heartbeat),
+  );
+  const quietMs = options.heartbeatMs ?? HEARTBEAT_MS;
+  let pending: Promise<IteratorResult<SseEvent>> | undefined;
   const body = new ReadableStream<Uint8Array>({
     async pull(controller) {
       try {
-        const next = await events.next();
+        pending ??= events.next();
+        const next = await withinMs(pending, quietMs);
+        if (next === undefined) {
+          controller.enqueue(heartbeat);
+          return;
+        }
+        pending = undefined;
         if (next.done) {
-          controller.enqueue(encoder.encode("data: [DONE]\n\n"));
+          if (options.doneMarker) controller.enqueue(encoder.encode("data: [DONE]\n\n"));
           controller.close();
           return;
         }
-        controller.enqueue(encoder.encode(`data: ${JSON.stringify(next.value)}\n\n`));
+        controller.enqueue(encoder.encode(encodeEvent(next.value)));
       } catch (error) {
         controller.error(error);
       }
@@ -34,7 +64,30 @@ export function sseResponse(
       "cache-control": "no-cache",
       connection: "keep-alive",
       "x-accel-buffering": "no",
-      ...headers,
+      ...options.headers,
     },
   });
+}
+
+/** Payloads as unnamed events (`data:` lines only). */
+export async function* dataEvents(payloads: AsyncIterable<unknown>): AsyncGenerator<SseEvent> {
+  for await (const data of payloads) yield { data };
+}
+
+function encodeEvent(event: SseEvent): string {
+  const name = event.event === undefined ? "" : `event: ${event.event}\n`;
+  return `${name}data: ${JSON.stringify(event.data)}\n\n`;
+}
+
+/** The promise's value, or undefined if it takes longer than `ms`. */
+async function withinMs<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

@@ -1,10 +1,11 @@
 import { Elysia } from "elysia";
 import type { CompletionRecord } from "../request-log.ts";
-import { type CompletionIdentity, toUsage } from "./completion-response.ts";
-import { startCompletionRun } from "./completion-run.ts";
+import { toUsage } from "./chat-completions/encode.ts";
+import { type CompletionIdentity, startCompletionRun } from "./completion-run.ts";
 import type { CompletionUsage, FinishReason } from "./completion-service.ts";
 import { TextCompletionRequest } from "./schemas.ts";
 import type { ServerState } from "./server-state.ts";
+import { dataEvents } from "./sse.ts";
 
 function textChunk(identity: CompletionIdentity, text: string, finish: FinishReason | null) {
   return {
@@ -27,7 +28,7 @@ export function textCompletionsRoute(
       const service = state.ready();
       const prepared = service.prepareText(body);
       const run = await startCompletionRun(state, service, prepared, request, {
-        idPrefix: "cmpl",
+        idPrefix: "cmpl-",
         stream: body.stream === true,
         onCompletion,
       });
@@ -36,7 +37,12 @@ export function textCompletionsRoute(
         return run.answer(async () => {
           let text = "";
           let finish: FinishReason = "stop";
-          let usage: CompletionUsage = { promptTokens: 0, completionTokens: 0, cachedTokens: 0 };
+          let usage: CompletionUsage = {
+            promptTokens: 0,
+            completionTokens: 0,
+            cachedTokens: 0,
+            reasoningTokens: 0,
+          };
           for await (const event of events) {
             if (event.kind === "content") text += event.text;
             if (event.kind !== "finish") continue;
@@ -59,7 +65,7 @@ export function textCompletionsRoute(
           }
         }
       }
-      return run.stream(chunks());
+      return run.stream(dataEvents(chunks()), { doneMarker: true });
     },
     {
       body: TextCompletionRequest,

@@ -76,7 +76,10 @@ function userText(content: string, options: RenderOptions): string {
 
 /** Reasoning is kept only for turns after the last user message (an in-progress tool loop). */
 function renderAssistant(message: ChatMessage, keepReasoning: boolean): PromptPart[] {
-  const { reasoning, content } = splitReasoning(message.content ?? "");
+  const split = splitReasoning(message.content ?? "");
+  // The template prefers an explicit reasoning_content over <think> inside the content.
+  const reasoning = message.reasoning_content ?? split.reasoning;
+  const content = split.content;
   let text =
     keepReasoning && reasoning ? `\n<think>${reasoning.trim()}</think>` : "\n<think></think>";
   if (content.trim()) text += `\n${content.trim()}`;

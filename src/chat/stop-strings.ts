@@ -3,6 +3,8 @@ export interface StopMatch {
   text: string;
   /** True once a stop string appeared; nothing after it is ever passed on. */
   stopped: boolean;
+  /** The stop string that matched, once one did. */
+  matched?: string;
 }
 
 /**
@@ -19,10 +21,10 @@ export class StopStringMatcher {
     if (this.done) return { text: "", stopped: true };
     const text = this.held + piece;
     const found = this.earliestStop(text);
-    if (found >= 0) {
+    if (found) {
       this.done = true;
       this.held = "";
-      return { text: text.slice(0, found), stopped: true };
+      return { text: text.slice(0, found.at), stopped: true, matched: found.stop };
     }
     const keep = this.partialStopLength(text);
     this.held = text.slice(text.length - keep);
@@ -36,20 +38,20 @@ export class StopStringMatcher {
     return this.done ? "" : text;
   }
 
-  /** Where the stop that ends first begins, as streaming would see it; -1 if none. */
-  private earliestStop(text: string): number {
-    let start = -1;
+  /** The stop that ends first, as streaming would see it, and where it begins. */
+  private earliestStop(text: string): { at: number; stop: string } | undefined {
+    let found: { at: number; stop: string } | undefined;
     let end = Number.POSITIVE_INFINITY;
     for (const stop of this.stops) {
       const at = text.indexOf(stop);
       if (at < 0) continue;
       const stopEnd = at + stop.length;
-      if (stopEnd < end || (stopEnd === end && at < start)) {
-        start = at;
+      if (stopEnd < end || (stopEnd === end && found !== undefined && at < found.at)) {
+        found = { at, stop };
         end = stopEnd;
       }
     }
-    return start;
+    return found;
   }
 
   /** Length of the longest end of `text` that begins some stop string. */

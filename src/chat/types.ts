@@ -5,6 +5,8 @@ export interface ChatMessage {
   name?: string;
   tool_calls?: ToolCall[];
   tool_call_id?: string;
+  /** An assistant turn's reasoning, where the format keeps it in history. */
+  reasoning_content?: string;
 }
 
 export interface ToolCall {

@@ -54,7 +54,14 @@ describe("StopStringMatcher", () => {
   test("text that may start a stop is held back until decided", () => {
     const matcher = new StopStringMatcher(["STOP"]);
     expect(matcher.push("go ST")).toEqual({ text: "go ", stopped: false });
-    expect(matcher.push("OP")).toEqual({ text: "", stopped: true });
+    expect(matcher.push("OP")).toEqual({ text: "", stopped: true, matched: "STOP" });
+  });
+
+  test("the match names the stop that won, across pieces too", () => {
+    expect(new StopStringMatcher(["cd", "bcd"]).push("abcde").matched).toBe("bcd");
+    const matcher = new StopStringMatcher(["END", "x"]);
+    expect(matcher.push("aE").matched).toBeUndefined();
+    expect(matcher.push("ND").matched).toBe("END");
   });
 
   test("held text is released when the next piece rules the stop out", () => {
@@ -65,7 +72,7 @@ describe("StopStringMatcher", () => {
 
   test("nothing passes after a stop, not even on flush", () => {
     const matcher = new StopStringMatcher(["x"]);
-    expect(matcher.push("axb")).toEqual({ text: "a", stopped: true });
+    expect(matcher.push("axb")).toEqual({ text: "a", stopped: true, matched: "x" });
     expect(matcher.push("more")).toEqual({ text: "", stopped: true });
     expect(matcher.flush()).toBe("");
   });

@@ -88,8 +88,9 @@ describe("errors from a running server", () => {
     expect(response.status).toBe(400);
     const error = errorOf(response.body);
     expect(error).toMatchObject({ code: "context_length_exceeded", param: "messages" });
-    const match = /the prompt is (\d+) tokens, but a slot's context holds 256/.exec(error.message);
+    const match = /^prompt is too long: (\d+) tokens > 255 maximum/.exec(error.message);
     expect(Number(match?.[1])).toBeGreaterThan(256);
+    expect(error.message).toContain("--ctx-size");
   });
 
   test("the context error reaches a streaming request as 400 before any chunk", async () => {

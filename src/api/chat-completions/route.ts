@@ -1,9 +1,11 @@
 import { Elysia } from "elysia";
-import type { CompletionRecord } from "../request-log.ts";
-import { collectCompletion, completionChunks } from "./completion-response.ts";
-import { startCompletionRun } from "./completion-run.ts";
+import type { CompletionRecord } from "../../request-log.ts";
+import { startCompletionRun } from "../completion-run.ts";
+import type { ServerState } from "../server-state.ts";
+import { dataEvents } from "../sse.ts";
+import { collectCompletion, completionChunks } from "./encode.ts";
 import { ChatCompletionRequest } from "./schemas.ts";
-import type { ServerState } from "./server-state.ts";
+import { toCompletionRequest } from "./to-conversation.ts";
 
 /** POST /v1/chat/completions, streamed (SSE) or not. */
 export function chatCompletionsRoute(
@@ -14,9 +16,9 @@ export function chatCompletionsRoute(
     "/v1/chat/completions",
     async ({ body, request }) => {
       const service = state.ready();
-      const prepared = service.prepare(body);
+      const prepared = service.prepare(toCompletionRequest(body));
       const run = await startCompletionRun(state, service, prepared, request, {
-        idPrefix: "chatcmpl",
+        idPrefix: "chatcmpl-",
         stream: body.stream === true,
         onCompletion,
       });
@@ -28,7 +30,8 @@ export function chatCompletionsRoute(
         });
       }
       const includeUsage = body.stream_options?.include_usage === true;
-      return run.stream(completionChunks(run.identity, run.events, includeUsage, run.report));
+      const chunks = completionChunks(run.identity, run.events, includeUsage, run.report);
+      return run.stream(dataEvents(chunks), { doneMarker: true });
     },
     {
       body: ChatCompletionRequest,

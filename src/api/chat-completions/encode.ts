@@ -1,17 +1,12 @@
+import type { CompletionIdentity } from "../completion-run.ts";
 import type {
   CompletionEvent,
   CompletionFinish,
   CompletionUsage,
   FinishReason,
-} from "./completion-service.ts";
-import type { ChatCompletion, TokenLogprobEntry, Usage } from "./schemas.ts";
-
-/** Identity shared by every chunk of one completion. */
-export interface CompletionIdentity {
-  id: string;
-  created: number;
-  model: string;
-}
+} from "../completion-service.ts";
+import type { TokenLogprobEntry, Usage } from "../schemas.ts";
+import type { ChatCompletion } from "./schemas.ts";
 
 export function toUsage(usage: CompletionUsage): Usage {
   return {
@@ -37,7 +32,7 @@ export async function collectCompletion(
   let finish: CompletionFinish = {
     kind: "finish",
     finishReason: "stop",
-    usage: { promptTokens: 0, completionTokens: 0, cachedTokens: 0 },
+    usage: { promptTokens: 0, completionTokens: 0, cachedTokens: 0, reasoningTokens: 0 },
     firstTokenMs: 0,
   };
   let logprobs: TokenLogprobEntry[] | undefined;

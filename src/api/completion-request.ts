@@ -1,0 +1,26 @@
+import type { ChatMessage, ToolChoice, ToolDefinition } from "../chat/types.ts";
+import type { GenerationParams } from "../engine/types.ts";
+
+/**
+ * What every protocol's request becomes: the neutral conversation, its tools, and how to
+ * generate. Adapters build this; the completion core takes nothing else.
+ */
+export interface CompletionRequest {
+  messages: ChatMessage[];
+  tools: ToolDefinition[];
+  toolChoice?: ToolChoice;
+  sampling: Omit<GenerationParams, "maxTokens">;
+  /** New tokens at most; undefined fills the slot's context. */
+  maxTokens?: number;
+  stops: string[];
+  /** GBNF the reply must follow (structured output). */
+  grammar?: string;
+  /** Alternatives to record per token; undefined turns logprobs off. */
+  logprobs?: number;
+  /** Think before answering; undefined follows the server's --reasoning. */
+  reasoning?: boolean;
+  /** false: only the first tool call is returned. */
+  parallelToolCalls?: boolean;
+  /** The request field that holds the conversation, named in errors (`messages`, `input`). */
+  conversationParam: string;
+}
