@@ -1,0 +1,107 @@
+import type OpenAI from "openai";
+import type { ChainPiece, ScriptedModelSpec } from "../../src/gguf/scripted-model.ts";
+
+/** The three GLM tool-call formats as scripted models write them; every protocol's tests use them. */
+
+type Message = OpenAI.Chat.Completions.ChatCompletionMessageParam;
+
+export const getWeather: OpenAI.Chat.Completions.ChatCompletionFunctionTool = {
+  type: "function",
+  function: {
+    name: "get_weather",
+    description: "Weather forecast for a city",
+    parameters: {
+      type: "object",
+      properties: {
+        city: { type: "string" },
+        days: { type: "integer" },
+        opts: { type: "object", properties: { unit: { type: "string" } } },
+      },
+      required: ["city"],
+    },
+  },
+};
+
+export const ask: Message[] = [{ role: "user", content: "What is the weather like?" }];
+
+/** Markup that must never reach a client as content when a tool call parsed. */
+export const MARKUP = /<\||\|>|<\/?tool_call>|<\/?arg_key>|<\/?arg_value>|<\/?think>|```/;
+
+export interface Family {
+  name: string;
+  vocabulary: "glm4" | "chatglm3" | "glm45";
+  /** The prompt's last token, where the scripted reply starts. */
+  after?: string;
+  args?: string[];
+  /** A tool call as the family writes it, one token per piece. */
+  call: ChainPiece[];
+  expected: Record<string, unknown>;
+  /** A tool call cut off inside its arguments. */
+  malformed: ChainPiece[];
+  /** A plain reply, and the content clients should see. */
+  reply: ChainPiece[];
+  replyText: string;
+}
+
+export const families: Family[] = [
+  {
+    name: "GLM-4",
+    vocabulary: "glm4",
+    call: ["get", "_weather", "\n", '{"city": ', '"北京"', ', "opts": ', '{"unit": "c"}', "}"],
+    expected: { city: "北京", opts: { unit: "c" } },
+    malformed: ["get_weather", "\n", '{"city": '],
+    reply: ["\n", "It is", " sunny", " in Paris", "."],
+    replyText: "It is sunny in Paris.",
+  },
+  {
+    name: "ChatGLM3",
+    vocabulary: "chatglm3",
+    call: ["get_weather", "\n", "```python", "\ntool_call(", "city='Paris'", ", days=3", ")\n```"],
+    expected: { city: "Paris", days: 3 },
+    malformed: ["get_weather", "\n", "```python", "\ntool_call(city="],
+    reply: ["\n", " It is", " sunny", " in Paris", "."],
+    replyText: "It is sunny in Paris.",
+  },
+  {
+    name: "GLM-4.5",
+    vocabulary: "glm45",
+    after: "</think>",
+    args: ["--chat-format", "glm45"],
+    // Repeated markers merge into their predecessor's token, which the parser reads as text.
+    call: [
+      "\n",
+      "<tool_call>",
+      "get_weather",
+      "\n<arg_key>",
+      "city",
+      "</arg_key>",
+      "<arg_value>",
+      "北京",
+      "</arg_value>",
+      "<arg_key>",
+      "opts",
+      "</arg_key>",
+      "<arg_value>",
+      '{"unit": "c"}',
+      "</arg_value>",
+      "</tool_call>",
+    ],
+    expected: { city: "北京", opts: { unit: "c" } },
+    malformed: ["\n", "<tool_call>", "get_weather", "\n", "<arg_key>", "city", "</arg_key>"],
+    reply: ["\n", "It is", " sunny", " in Paris", "."],
+    replyText: "It is sunny in Paris.",
+  },
+];
+
+export function modelOf(
+  family: Family,
+  chain: ChainPiece[],
+  end?: "<|observation|>",
+): ScriptedModelSpec {
+  return {
+    vocabulary: family.vocabulary,
+    chain,
+    ...(family.after ? { after: family.after } : {}),
+    ...(end ? { end } : {}),
+  };
+}
