@@ -11,6 +11,9 @@ NLC_VERSION   := 3.22.1
 NLC_INTEGRITY := sha512-bltIipuWmc123H7tMIgDGKSsSrhmhlQYeVUC48XTjVW7XGJJiJJyCdlTMzQ/LiWoPkGDpcL4FviDpgw7qfTiDw==
 BUN_VERSION   := 1.4.4
 DENO_VERSION  := 2.9.6
+# Real agent clients for the end-to-end tests, from npm (each ships its native binary there).
+CLAUDE_CODE_VERSION := 2.1.332
+CODEX_VERSION       := 0.171.0
 
 GPU       ?=
 CUDA_ARCH ?=
@@ -73,7 +76,7 @@ CXXFLAGS_GLM := -std=c++17 -O2 -fPIC -Wall -Wextra -Werror=return-type $(SAN_FLA
 DEMO_MODEL := models/demo.gguf
 
 .PHONY: all native deps serve test test-ts test-deno lint typecheck bench binary clean \
-  reference bench-tools tools-bun tools-deno test-asan browser fuzz soak
+  reference bench-tools tools-bun tools-deno test-asan browser fuzz soak agents
 
 all: native deps $(DEMO_MODEL)
 
@@ -163,7 +166,8 @@ typecheck: deps
 lint: deps
 	node_modules/.bin/biome check .
 
-TEST_ENV := GLM_LIBRARY=$(CURDIR)/$(LIBGLM) GLM_REFERENCE=$(CURDIR)/$(REFERENCE)
+TEST_ENV := GLM_LIBRARY=$(CURDIR)/$(LIBGLM) GLM_REFERENCE=$(CURDIR)/$(REFERENCE) \
+  GLM_AGENTS=$(CURDIR)/$(AGENTS)
 DENO_SUITES := $(wildcard tests/*/*.suite.ts)
 
 # Debian's Chromium for the chat page's browser test (root, or sudo, installs it once).
@@ -173,7 +177,16 @@ $(CHROMIUM):
 
 browser: $(CHROMIUM)
 
-test-ts: all reference browser
+AGENTS := $(BUILD)/agents
+$(AGENTS)/.installed:
+	@mkdir -p $(AGENTS)
+	npm install --no-save --no-audit --no-fund --prefix $(AGENTS) \
+	  @anthropic-ai/claude-code@$(CLAUDE_CODE_VERSION) @openai/codex@$(CODEX_VERSION)
+	@touch $@
+
+agents: $(AGENTS)/.installed
+
+test-ts: all reference browser agents
 	$(TEST_ENV) $(BUN) test --timeout 60000 $(TESTS)
 
 # The engine and server suites again under Deno (ffi-deno.ts, Deno.serve).

@@ -15,7 +15,7 @@ export const ConfigSchema = t.Object({
   host: t.String({ minLength: 1 }),
   port: t.Integer({ minimum: 0, maximum: 65535 }),
   threads: t.Optional(t.Integer({ minimum: 1, maximum: 1024 })),
-  ctxSize: t.Integer({ minimum: 64 }),
+  ctxSize: t.Optional(t.Integer({ minimum: 64 })),
   parallel: t.Integer({ minimum: 1, maximum: 256 }),
   batchSize: t.Integer({ minimum: 1 }),
   batchPadding: t.Union([t.Literal("auto"), t.Literal("on"), t.Literal("off")]),
@@ -89,7 +89,7 @@ export const FLAGS: Flag[] = [
     key: "ctxSize",
     names: ["--ctx-size", "-c"],
     kind: "integer",
-    help: "total context in tokens, split across slots (default 16384)",
+    help: "total context in tokens, split across slots (default: per slot the model's training context, at most 32768, less where memory is short)",
   },
   {
     key: "parallel",
@@ -184,7 +184,6 @@ export const FLAGS: Flag[] = [
 const DEFAULTS: Config = {
   host: "127.0.0.1",
   port: 8000,
-  ctxSize: 16384,
   parallel: 4,
   batchSize: 512,
   batchPadding: "auto",

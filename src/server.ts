@@ -7,6 +7,7 @@ import { ServerState } from "./api/server-state.ts";
 import { createChatFormat, detectChatFamily } from "./chat/index.ts";
 import type { ChatFamily } from "./chat/types.ts";
 import type { Config } from "./config.ts";
+import { defaultContextSize } from "./context-size.ts";
 import { Engine } from "./engine/engine.ts";
 import { createLoadProgress } from "./load-progress.ts";
 import { Semaphore } from "./queue.ts";
@@ -58,7 +59,7 @@ export async function startServer(
     engine = await Engine.open(
       modelPath,
       {
-        ctxSize: config.ctxSize,
+        ctxSize: config.ctxSize ?? ((model) => defaultContextSize(model, config.parallel)),
         slots: config.parallel,
         batchSize: config.batchSize,
         padding: config.batchPadding,
@@ -98,7 +99,7 @@ export async function startServer(
     ? "the built-in demo model (pass --model path/to/model.gguf to serve a real one)"
     : modelPath;
   console.log(
-    `glm-serve ready on ${url} · model ${modelId} (${info.arch}, ${family} format) from ${what} · context ${info.nCtxSlot} tokens × ${config.parallel} slots · ${config.threads ?? "all"} threads`,
+    `glm-serve ready on ${url} · model ${modelId} (${info.arch}, ${family} format) from ${what} · ${info.nCtxSlot} tokens per slot × ${config.parallel} slots${config.ctxSize === undefined ? " (--ctx-size to change)" : ""} · ${config.threads ?? "all"} threads`,
   );
   return {
     url,

@@ -9,7 +9,6 @@ describe("parseConfig", () => {
     expect(parse([])).toEqual({
       host: "127.0.0.1",
       port: 8000,
-      ctxSize: 16384,
       parallel: 4,
       batchSize: 512,
       batchPadding: "auto",

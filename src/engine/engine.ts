@@ -69,7 +69,10 @@ export class Engine {
     const lib = await loadNativeLibrary();
     const { model, wake } = await loadModel(lib, path, options, onProgress);
     const slots = options.slots ?? 1;
-    const ctxSize = options.ctxSize ?? 4096;
+    const ctxSize =
+      typeof options.ctxSize === "function"
+        ? options.ctxSize(readModelInfo(lib, model))
+        : (options.ctxSize ?? 4096);
     let engine: Engine | undefined;
     const engineWake = lib.createWakeCallback(() => engine?.drain());
     const handle = lib.engineOpen(
@@ -411,10 +414,13 @@ function readJson(lib: NativeLibrary, call: (buf: Uint8Array) => number): unknow
   return JSON.parse(decoder.decode(buf.subarray(0, n)));
 }
 
-function readInfo(lib: NativeLibrary, model: NativeHandle, nCtxSlot: number, nSlots: number) {
-  const raw = readJson(lib, (buf) => lib.modelInfoJson(model, buf)) as Omit<
+function readModelInfo(lib: NativeLibrary, model: NativeHandle) {
+  return readJson(lib, (buf) => lib.modelInfoJson(model, buf)) as Omit<
     ModelInfo,
     "nCtxSlot" | "nSlots"
   >;
-  return { ...raw, nCtxSlot, nSlots } satisfies ModelInfo;
+}
+
+function readInfo(lib: NativeLibrary, model: NativeHandle, nCtxSlot: number, nSlots: number) {
+  return { ...readModelInfo(lib, model), nCtxSlot, nSlots } satisfies ModelInfo;
 }

@@ -1,7 +1,10 @@
 /** Options for opening a model; every field has a sensible default. */
 export interface EngineOptions {
-  /** Total KV context, split evenly across slots. */
-  ctxSize?: number;
+  /**
+   * Total KV context, split evenly across slots; a function picks it once the model's shape is
+   * known (its training context, its size). Default 4096.
+   */
+  ctxSize?: number | ((model: Omit<ModelInfo, "nCtxSlot" | "nSlots">) => number);
   threads?: number;
   gpuLayers?: number;
   /** Concurrent sequences decoded together in one batch. */
