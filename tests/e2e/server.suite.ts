@@ -79,3 +79,56 @@ test("the server answers, streams and reports errors the same under this runtime
     if (!isDeno) assert.equal(code, 0);
   }
 });
+
+/** Reads an SSE body into its named events. */
+function namedEvents(body: string): Array<{ event: string; data: Record<string, unknown> }> {
+  return body
+    .split("\n\n")
+    .filter(Boolean)
+    .map((block) => {
+      const event = /^event: (.+)$/m.exec(block)?.[1] ?? "";
+      const data = JSON.parse(/^data: (.+)$/m.exec(block)?.[1] ?? "null");
+      return { event, data };
+    });
+}
+
+test("the Messages and Responses routes stream their own events under this runtime", async () => {
+  const server = await startInThisRuntime(["\n", "Same", " on", " both"]);
+  const call = (path: string, body: unknown) =>
+    fetch(`${server.url}${path}`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(body),
+    });
+  try {
+    const messages = [{ role: "user", content: "hi" }];
+    const message = namedEvents(
+      await (
+        await call("/v1/messages", { model: "x", max_tokens: 50, messages, stream: true })
+      ).text(),
+    );
+    assert.equal(message[0]?.event, "message_start");
+    assert.equal(message.at(-1)?.event, "message_stop");
+    const text = message
+      .map((event) => (event.data.delta as { text?: string } | undefined)?.text ?? "")
+      .join("");
+    assert.equal(text, "Same on both");
+
+    const response = namedEvents(
+      await (await call("/v1/responses", { input: "hi", stream: true })).text(),
+    );
+    assert.equal(response[0]?.event, "response.created");
+    assert.equal(response.at(-1)?.event, "response.completed");
+    const deltas = response
+      .filter((event) => event.event === "response.output_text.delta")
+      .map((event) => event.data.delta)
+      .join("");
+    assert.equal(deltas, "Same on both");
+
+    const bad = await call("/v1/messages", { model: "x", messages });
+    assert.equal(bad.status, 400);
+    assert.equal(((await bad.json()) as { type: string }).type, "error");
+  } finally {
+    await server.stop();
+  }
+});
