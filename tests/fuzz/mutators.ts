@@ -13,115 +13,11 @@ export interface FuzzCase {
   mustFail: boolean;
 }
 
-type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
-type Path = Array<string | number>;
+import type { FuzzTarget, Json, Path } from "./targets.ts";
 
 const JSON_TYPE = "application/json";
 /** A placeholder replaced by a raw token after JSON.stringify, e.g. NaN, which JSON lacks. */
 const RAW = "__fuzz_raw__";
-
-/** A request the server must answer with 200: every optional field set, and a tool round trip. */
-export function validRequest(): { [key: string]: Json } {
-  return {
-    model: "x",
-    messages: [
-      { role: "system", content: "be brief" },
-      { role: "user", content: "what is the weather in Paris?", name: "ann" },
-      {
-        role: "assistant",
-        content: null,
-        tool_calls: [
-          {
-            id: "call_1",
-            type: "function",
-            function: { name: "get_weather", arguments: '{"city":"Paris"}' },
-          },
-        ],
-      },
-      { role: "tool", tool_call_id: "call_1", content: "sunny" },
-      { role: "user", content: [{ type: "text", text: "thanks" }] },
-    ],
-    temperature: 0,
-    top_p: 1,
-    max_tokens: 4,
-    max_completion_tokens: 4,
-    stream: false,
-    stream_options: { include_usage: true },
-    stop: ["zzz"],
-    seed: 1,
-    presence_penalty: 0,
-    frequency_penalty: 0,
-    n: 1,
-    tools: [
-      {
-        type: "function",
-        function: {
-          name: "get_weather",
-          description: "the weather in a city",
-          parameters: { type: "object", properties: { city: { type: "string" } } },
-          strict: false,
-        },
-      },
-    ],
-    tool_choice: "auto",
-    user: "fuzz",
-    top_k: 40,
-    min_p: 0.05,
-    repeat_penalty: 1,
-    ignore_eos: false,
-  };
-}
-
-/** Every field of `validRequest`, nested ones included. */
-export const FIELD_PATHS: Path[] = [
-  ["model"],
-  ["messages"],
-  ["messages", 0],
-  ["messages", 0, "role"],
-  ["messages", 1, "content"],
-  ["messages", 1, "name"],
-  ["messages", 2, "content"],
-  ["messages", 2, "tool_calls"],
-  ["messages", 2, "tool_calls", 0],
-  ["messages", 2, "tool_calls", 0, "id"],
-  ["messages", 2, "tool_calls", 0, "type"],
-  ["messages", 2, "tool_calls", 0, "function"],
-  ["messages", 2, "tool_calls", 0, "function", "name"],
-  ["messages", 2, "tool_calls", 0, "function", "arguments"],
-  ["messages", 3, "tool_call_id"],
-  ["messages", 3, "content"],
-  ["messages", 4, "content"],
-  ["messages", 4, "content", 0],
-  ["messages", 4, "content", 0, "type"],
-  ["messages", 4, "content", 0, "text"],
-  ["temperature"],
-  ["top_p"],
-  ["max_tokens"],
-  ["max_completion_tokens"],
-  ["stream"],
-  ["stream_options"],
-  ["stream_options", "include_usage"],
-  ["stop"],
-  ["stop", 0],
-  ["seed"],
-  ["presence_penalty"],
-  ["frequency_penalty"],
-  ["n"],
-  ["tools"],
-  ["tools", 0],
-  ["tools", 0, "type"],
-  ["tools", 0, "function"],
-  ["tools", 0, "function", "name"],
-  ["tools", 0, "function", "description"],
-  ["tools", 0, "function", "parameters"],
-  ["tools", 0, "function", "strict"],
-  ["tool_choice"],
-  ["user"],
-  ["top_k"],
-  ["min_p"],
-  ["repeat_penalty"],
-  ["ignore_eos"],
-];
 
 /** A value class set into one field: its table name, and the value for a field's current value. */
 interface ValueClass {
@@ -162,8 +58,13 @@ function jsonType(value: Json): string {
 }
 
 /** One field set to one value class; `field removed` deletes it instead. */
-export function fieldCase(path: Path, valueClass: ValueClass, prng: Prng): FuzzCase {
-  const request = validRequest();
+export function fieldCase(
+  target: FuzzTarget,
+  path: Path,
+  valueClass: ValueClass,
+  prng: Prng,
+): FuzzCase {
+  const request = target.valid();
   const value = valueClass.value(getAt(request, path), prng);
   const removed = valueClass.kind === "field removed";
   if (removed) deleteAt(request, path);
@@ -181,13 +82,13 @@ export function fieldCase(path: Path, valueClass: ValueClass, prng: Prng): FuzzC
 }
 
 /** Two or three field mutations stacked on one request. */
-export function stackedCase(prng: Prng): FuzzCase {
-  const request = validRequest();
+export function stackedCase(target: FuzzTarget, prng: Prng): FuzzCase {
+  const request = target.valid();
   const steps: string[] = [];
   let rawToken: string | undefined;
   const count = prng.int(2, 4);
   for (let i = 0; i < count; i++) {
-    const path = prng.pick(FIELD_PATHS);
+    const path = prng.pick(target.fields);
     const valueClass = prng.pick(VALUE_CLASSES.filter((c) => c.kind !== "1 MB string"));
     if (valueClass.kind === "field removed") {
       deleteAt(request, path);
@@ -213,7 +114,7 @@ export function stackedCase(prng: Prng): FuzzCase {
 }
 
 /** Messages that are not message objects. */
-export function messagesCase(prng: Prng): FuzzCase {
+export function messagesCase(target: FuzzTarget, prng: Prng): FuzzCase {
   const messages = prng.pick<Json>([
     [42],
     ["hi"],
@@ -226,27 +127,29 @@ export function messagesCase(prng: Prng): FuzzCase {
     [],
     [{}],
   ]);
-  const request = { ...validRequest(), messages };
+  const request = target.valid();
+  setAt(request, target.conversationPath, messages);
+  const field = target.conversationPath.join(".");
   return {
-    kind: "messages that are not objects",
-    detail: `messages = ${preview(messages)}`,
+    kind: `${field} that are not objects`,
+    detail: `${field} = ${preview(messages)}`,
     body: JSON.stringify(request),
     contentType: JSON_TYPE,
-    mustFail: true,
+    mustFail: !(target.acceptsConversation?.(messages) ?? false),
   };
 }
 
 /** A tool whose parameters nest `depth` objects deep. */
-export function deepToolCase(depth: number): FuzzCase {
+export function deepToolCase(target: FuzzTarget, depth: number): FuzzCase {
   let schema: Json = { type: "string" };
   for (let i = 0; i < depth; i++)
     schema = { type: "object", properties: { a: schema }, required: ["a"] };
-  const request = validRequest();
-  setAt(request, ["tools", 0, "function", "parameters"], schema);
+  const request = target.valid();
+  setAt(request, target.toolSchemaPath, schema);
   return {
     kind:
       depth === 2000 ? "tool parameters nested 2,000 deep" : "tool parameters nested 1–1,999 deep",
-    detail: `tools.0.function.parameters nested ${depth} deep`,
+    detail: `${target.toolSchemaPath.join(".")} nested ${depth} deep`,
     body: JSON.stringify(request),
     contentType: JSON_TYPE,
     mustFail: false,
@@ -254,8 +157,8 @@ export function deepToolCase(depth: number): FuzzCase {
 }
 
 /** Valid JSON cut short at a seeded offset: never valid. */
-export function truncatedCase(prng: Prng): FuzzCase {
-  const text = JSON.stringify(validRequest());
+export function truncatedCase(target: FuzzTarget, prng: Prng): FuzzCase {
+  const text = JSON.stringify(target.valid());
   const at = prng.int(0, text.length - 1);
   return {
     kind: "truncated JSON",
@@ -267,7 +170,7 @@ export function truncatedCase(prng: Prng): FuzzCase {
 }
 
 /** A valid JSON body under a Content-Type that is not JSON, or none. */
-export function contentTypeCase(prng: Prng): FuzzCase {
+export function contentTypeCase(target: FuzzTarget, prng: Prng): FuzzCase {
   const contentType = prng.pick([
     "text/plain",
     "application/x-www-form-urlencoded",
@@ -282,7 +185,7 @@ export function contentTypeCase(prng: Prng): FuzzCase {
   return {
     kind: "wrong Content-Type",
     detail: `content-type ${contentType ?? "(none)"}`,
-    body: new TextEncoder().encode(JSON.stringify(validRequest())),
+    body: new TextEncoder().encode(JSON.stringify(target.valid())),
     contentType,
     mustFail: false,
   };
@@ -301,8 +204,8 @@ export function notAnObjectCase(prng: Prng): FuzzCase {
 }
 
 /** Bytes that are not UTF-8, inside a JSON string. */
-export function invalidUtf8Case(prng: Prng): FuzzCase {
-  const text = JSON.stringify(validRequest());
+export function invalidUtf8Case(target: FuzzTarget, prng: Prng): FuzzCase {
+  const text = JSON.stringify(target.valid());
   const at = text.indexOf("be brief") + 3;
   const bad = prng.pick([[0xff], [0xc3], [0xed, 0xa0, 0x80], [0xf8, 0x88, 0x80, 0x80, 0x80]]);
   const encoder = new TextEncoder();
@@ -313,7 +216,7 @@ export function invalidUtf8Case(prng: Prng): FuzzCase {
   ]);
   return {
     kind: "invalid UTF-8 bytes",
-    detail: `bytes ${bad.map((b) => b.toString(16)).join(" ")} in messages.0.content`,
+    detail: `bytes ${bad.map((b) => b.toString(16)).join(" ")} in the "be brief" text`,
     body: bytes,
     contentType: JSON_TYPE,
     mustFail: false,
@@ -321,9 +224,9 @@ export function invalidUtf8Case(prng: Prng): FuzzCase {
 }
 
 /** A body larger than --max-body, with a Content-Length or chunked. */
-export function oversizeCase(maxBody: number, chunked: boolean): FuzzCase {
-  const request = validRequest();
-  setAt(request, ["messages", 1, "content"], "x".repeat(maxBody + 1024));
+export function oversizeCase(target: FuzzTarget, maxBody: number, chunked: boolean): FuzzCase {
+  const request = target.valid();
+  setAt(request, target.textPath, "x".repeat(maxBody + 1024));
   const bytes = new TextEncoder().encode(JSON.stringify(request));
   const stream = () =>
     new ReadableStream<Uint8Array>({
@@ -343,36 +246,36 @@ export function oversizeCase(maxBody: number, chunked: boolean): FuzzCase {
 }
 
 /** Every field with every value class, then each structural class: the fixed coverage set. */
-export function coverageCases(prng: Prng, maxBody: number): FuzzCase[] {
+export function coverageCases(target: FuzzTarget, prng: Prng, maxBody: number): FuzzCase[] {
   const cases: FuzzCase[] = [];
-  for (const path of FIELD_PATHS)
-    for (const valueClass of VALUE_CLASSES) cases.push(fieldCase(path, valueClass, prng));
-  for (let i = 0; i < 10; i++) cases.push(messagesCase(prng));
-  cases.push(deepToolCase(2000), deepToolCase(100));
-  for (let i = 0; i < 10; i++) cases.push(truncatedCase(prng));
-  for (let i = 0; i < 9; i++) cases.push(contentTypeCase(prng));
+  for (const path of target.fields)
+    for (const valueClass of VALUE_CLASSES) cases.push(fieldCase(target, path, valueClass, prng));
+  for (let i = 0; i < 10; i++) cases.push(messagesCase(target, prng));
+  cases.push(deepToolCase(target, 2000), deepToolCase(target, 100));
+  for (let i = 0; i < 10; i++) cases.push(truncatedCase(target, prng));
+  for (let i = 0; i < 9; i++) cases.push(contentTypeCase(target, prng));
   for (let i = 0; i < 9; i++) cases.push(notAnObjectCase(prng));
-  for (let i = 0; i < 4; i++) cases.push(invalidUtf8Case(prng));
-  cases.push(oversizeCase(maxBody, false), oversizeCase(maxBody, true));
+  for (let i = 0; i < 4; i++) cases.push(invalidUtf8Case(target, prng));
+  cases.push(oversizeCase(target, maxBody, false), oversizeCase(target, maxBody, true));
   return cases;
 }
 
 /** One seeded random case of any class; 1 MB and oversized bodies are rarer, as they are slow. */
-export function randomCase(prng: Prng, maxBody: number): FuzzCase {
+export function randomCase(target: FuzzTarget, prng: Prng, maxBody: number): FuzzCase {
   const roll = prng.next();
-  if (roll < 0.35) return stackedCase(prng);
+  if (roll < 0.35) return stackedCase(target, prng);
   if (roll < 0.6) {
     const valueClass = prng.pick(VALUE_CLASSES);
-    if (valueClass.kind === "1 MB string" && prng.next() < 0.8) return stackedCase(prng);
-    return fieldCase(prng.pick(FIELD_PATHS), valueClass, prng);
+    if (valueClass.kind === "1 MB string" && prng.next() < 0.8) return stackedCase(target, prng);
+    return fieldCase(target, prng.pick(target.fields), valueClass, prng);
   }
-  if (roll < 0.68) return messagesCase(prng);
-  if (roll < 0.76) return truncatedCase(prng);
-  if (roll < 0.82) return contentTypeCase(prng);
+  if (roll < 0.68) return messagesCase(target, prng);
+  if (roll < 0.76) return truncatedCase(target, prng);
+  if (roll < 0.82) return contentTypeCase(target, prng);
   if (roll < 0.88) return notAnObjectCase(prng);
-  if (roll < 0.93) return invalidUtf8Case(prng);
-  if (roll < 0.97) return deepToolCase(prng.int(1, 2000));
-  return oversizeCase(maxBody, prng.next() < 0.5);
+  if (roll < 0.93) return invalidUtf8Case(target, prng);
+  if (roll < 0.97) return deepToolCase(target, prng.int(1, 2000));
+  return oversizeCase(target, maxBody, prng.next() < 0.5);
 }
 
 function getAt(root: Json, path: Path): Json | undefined {

@@ -63,7 +63,10 @@ const conversationFields = {
       error: "system must be a string or an array of text blocks",
     }),
   ),
-  messages: t.Array(Message, { error: "messages must be an array of messages" }),
+  messages: t.Array(Message, {
+    minItems: 1,
+    error: "messages must be a non-empty array of messages",
+  }),
   tools: t.Optional(t.Array(Tool)),
   tool_choice: t.Optional(ToolChoice),
   thinking: t.Optional(Thinking),

@@ -9,7 +9,7 @@ const identity = { id: "msg_1", created: 0, model: "m" };
 
 async function* failing(): AsyncGenerator<CompletionEvent> {
   yield { kind: "content", text: "Hel" };
-  throw new EngineError("decode_failed", "the engine failed");
+  throw new EngineError("internal", "the engine failed");
 }
 
 describe("Messages encoder", () => {

@@ -16,7 +16,7 @@ const settings = {
 
 async function* failing(): AsyncGenerator<CompletionEvent> {
   yield { kind: "content", text: "Hel" };
-  throw new EngineError("decode_failed", "the engine failed");
+  throw new EngineError("internal", "the engine failed");
 }
 
 describe("Responses encoder", () => {
@@ -38,7 +38,7 @@ describe("Responses encoder", () => {
       response: {
         id: "resp_1",
         status: "failed",
-        error: { code: "decode_failed", message: "the engine failed" },
+        error: { code: "internal", message: "the engine failed" },
       },
     });
   });

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { type ServerProcess, startServer } from "../e2e/server-process.ts";
-import { coverageCases, type FuzzCase, randomCase, validRequest } from "./mutators.ts";
+import { coverageCases, type FuzzCase, randomCase } from "./mutators.ts";
 import { Prng, seedFromEnv } from "./prng.ts";
+import { type FuzzTarget, TARGETS } from "./targets.ts";
 
 const MAX_BODY = 2 * 1024 * 1024;
 const COUNT = Number(process.env.FUZZ_COUNT ?? 300);
@@ -17,45 +18,18 @@ interface Outcome {
   problem?: string;
 }
 
-/** Per bad-input class, how often each outcome was seen: the README's table. */
-const seen = new Map<string, Map<string, number>>();
+/** Per route and bad-input class, how often each outcome was seen: the README's table. */
+const seen = new Map<string, Map<string, Map<string, number>>>();
 
-function record(kind: string, label: string): void {
-  const outcomes = seen.get(kind) ?? new Map<string, number>();
+function record(target: FuzzTarget, kind: string, label: string): void {
+  const kinds = seen.get(target.name) ?? new Map<string, Map<string, number>>();
+  const outcomes = kinds.get(kind) ?? new Map<string, number>();
   outcomes.set(label, (outcomes.get(label) ?? 0) + 1);
-  seen.set(kind, outcomes);
+  kinds.set(kind, outcomes);
+  seen.set(target.name, kinds);
 }
 
-/** The exact OpenAI error shape: `{error:{message,type,param,code}}` and nothing else. */
-function errorShapeProblem(body: unknown): string | undefined {
-  if (typeof body !== "object" || body === null) return "error body is not a JSON object";
-  if (Object.keys(body).join() !== "error") return `error body keys: ${Object.keys(body)}`;
-  const error = (body as { error: Record<string, unknown> }).error;
-  if (typeof error !== "object" || error === null) return "error is not an object";
-  const keys = Object.keys(error).sort().join();
-  if (keys !== "code,message,param,type") return `error keys: ${keys}`;
-  if (typeof error.message !== "string" || error.message === "") return "empty message";
-  if (typeof error.type !== "string") return "type is not a string";
-  if (error.param !== null && typeof error.param !== "string") return "param not string|null";
-  if (error.code !== null && typeof error.code !== "string") return "code not string|null";
-  return undefined;
-}
-
-/** A 200 must be a whole chat completion, or a whole SSE stream ending in [DONE]. */
-function successProblem(contentType: string, text: string): string | undefined {
-  if (contentType.startsWith("text/event-stream")) {
-    return text.trimEnd().endsWith("data: [DONE]") ? undefined : "stream did not end in [DONE]";
-  }
-  try {
-    const body = JSON.parse(text) as { object?: string; choices?: unknown[] };
-    if (body.object !== "chat.completion") return `200 body is not a chat.completion: ${text}`;
-    return body.choices?.length === 1 ? undefined : "200 body without one choice";
-  } catch {
-    return `200 body is not JSON: ${text.slice(0, 200)}`;
-  }
-}
-
-describe("fuzzed chat completion requests", () => {
+describe.each(TARGETS)("fuzzed $name requests ($path)", (target) => {
   let server: ServerProcess;
   const failures: string[] = [];
 
@@ -67,7 +41,7 @@ describe("fuzzed chat completion requests", () => {
   });
   afterAll(async () => {
     await server.stop("SIGKILL");
-    if (process.env.FUZZ_TABLE) console.log(formatTable());
+    if (process.env.FUZZ_TABLE) console.log(formatTable(target));
   });
 
   async function send(fuzz: FuzzCase): Promise<Outcome> {
@@ -78,7 +52,7 @@ describe("fuzzed chat completion requests", () => {
     let response: Response;
     let text: string;
     try {
-      response = await fetch(`${server.url}/v1/chat/completions`, {
+      response = await fetch(`${server.url}${target.path}`, {
         method: "POST",
         headers,
         body,
@@ -95,7 +69,7 @@ describe("fuzzed chat completion requests", () => {
     if (status === 200) {
       const problem = fuzz.mustFail
         ? "200 for input that can never be valid"
-        : successProblem(response.headers.get("content-type") ?? "", text);
+        : target.successProblem(response.headers.get("content-type") ?? "", text);
       return problem ? { label: "200", problem } : { label: "200" };
     }
     let parsed: unknown;
@@ -104,32 +78,31 @@ describe("fuzzed chat completion requests", () => {
     } catch {
       parsed = undefined;
     }
-    const code = (parsed as { error?: { code?: unknown } } | undefined)?.error?.code;
-    const label = `${status} ${code ?? ""}`.trim();
+    const label = `${status} ${target.errorLabel(parsed)}`.trim();
     if (status >= 500) return { label, problem: `server error: ${text.slice(0, 300)}` };
     if (status < 400) return { label, problem: `unexpected status: ${text.slice(0, 300)}` };
-    const shape = errorShapeProblem(parsed);
+    const shape = target.errorShapeProblem(parsed);
     return shape ? { label, problem: `${shape}: ${text.slice(0, 300)}` } : { label };
   }
 
   /** A valid request answers 200 with the scripted reply: the server is alive and sane. */
   async function expectStillServing(after: string): Promise<void> {
     expect(server.process.exitCode, `server exited after ${after}`).toBeNull();
-    const response = await fetch(`${server.url}/v1/chat/completions`, {
+    const response = await fetch(`${server.url}${target.path}`, {
       method: "POST",
       headers: { "content-type": "application/json" },
-      body: JSON.stringify(validRequest()),
+      body: JSON.stringify(target.valid()),
       signal: AbortSignal.timeout(HANG_MS),
     });
-    const body = (await response.json()) as { choices?: Array<{ message: { content: string } }> };
+    const body = await response.json();
     expect(response.status, `valid request after ${after}`).toBe(200);
-    expect(body.choices?.[0]?.message.content).toBe(" ping pong");
+    expect(target.replyText(body)).toBe(" ping pong");
   }
 
   async function run(cases: FuzzCase[], label: string): Promise<void> {
     for (const [index, fuzz] of cases.entries()) {
       const outcome = await send(fuzz);
-      record(fuzz.kind, outcome.label);
+      record(target, fuzz.kind, outcome.label);
       if (outcome.problem)
         failures.push(`${label} #${index} [${fuzz.kind}] ${fuzz.detail}: ${outcome.problem}`);
       if ((index + 1) % CHECK_EVERY === 0) await expectStillServing(`${label} #${index}`);
@@ -142,26 +115,27 @@ describe("fuzzed chat completion requests", () => {
   });
 
   test("every field with every bad value class, and each structural class", async () => {
-    await run(coverageCases(new Prng(SEED), MAX_BODY), "coverage");
+    await run(coverageCases(target, new Prng(SEED), MAX_BODY), "coverage");
     expect(failures).toEqual([]);
   }, 120_000);
 
   test(`${COUNT} seeded random mutations (FUZZ_COUNT, FUZZ_SEED=${SEED})`, async () => {
     const prng = new Prng(SEED ^ 0x5eed);
-    const cases = Array.from({ length: COUNT }, () => randomCase(prng, MAX_BODY));
+    const cases = Array.from({ length: COUNT }, () => randomCase(target, prng, MAX_BODY));
     await run(cases, "random");
     expect(failures).toEqual([]);
   }, 600_000);
 
   test("no class of bad input was ever answered 5xx, and every class was tried", () => {
-    const labels = [...seen.values()].flatMap((outcomes) => [...outcomes.keys()]);
+    const kinds = seen.get(target.name) ?? new Map<string, Map<string, number>>();
+    const labels = [...kinds.values()].flatMap((outcomes) => [...outcomes.keys()]);
     expect(labels.filter((label) => /^5|hang|network/.test(label))).toEqual([]);
-    expect(seen.size).toBeGreaterThanOrEqual(17);
+    expect(kinds.size).toBeGreaterThanOrEqual(17);
   });
 });
 
-function formatTable(): string {
-  const rows = [...seen.entries()]
+function formatTable(target: FuzzTarget): string {
+  const rows = [...(seen.get(target.name) ?? new Map<string, Map<string, number>>()).entries()]
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([kind, outcomes]) => {
       const total = [...outcomes.values()].reduce((sum, n) => sum + n, 0);
@@ -170,5 +144,6 @@ function formatTable(): string {
         .map(([label, n]) => `${label} ×${n}`);
       return `| ${kind} | ${total} | ${parts.join(", ")} |`;
     });
-  return ["| bad input | requests | outcomes |", "| --- | --- | --- |", ...rows].join("\n");
+  const header = [`${target.name} (${target.path}):`, "", "| bad input | requests | outcomes |"];
+  return [...header, "| --- | --- | --- |", ...rows].join("\n");
 }
