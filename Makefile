@@ -40,6 +40,7 @@ ifeq ($(UNAME_S),Linux)
   SHARED_FLAGS += -Wl,--wrap=posix_memalign
 endif
 LIBGLM := $(BUILD)/libglm$(if $(SANITIZE),-$(SANITIZE)).$(LIB_SUFFIX)
+AGENTS := $(BUILD)/agents
 
 BUN  := $(shell command -v bun 2>/dev/null || echo $(CURDIR)/$(TOOLS)/node_modules/.bin/bun)
 # Recipes, `bun run` scripts and tests that spawn `bun` find the npm-installed one too.
@@ -177,7 +178,6 @@ $(CHROMIUM):
 
 browser: $(CHROMIUM)
 
-AGENTS := $(BUILD)/agents
 $(AGENTS)/.installed:
 	@mkdir -p $(AGENTS)
 	npm install --no-save --no-audit --no-fund --prefix $(AGENTS) \

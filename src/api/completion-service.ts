@@ -78,13 +78,7 @@ export class CompletionService {
 
   /** Validates, renders and tokenizes; every problem is a 400 before any slot is taken. */
   prepare(request: CompletionRequest): PreparedCompletion {
-    refuseUnknownToolChoice(request);
-    const render: RenderOptions = {
-      tools: applyToolChoice(request.tools, request.toolChoice),
-      reasoning: request.reasoning ?? this.reasoning,
-    };
-    const parts = this.render(request.messages, render, request.conversationParam);
-    this.refuseHugePrompt(parts, request.conversationParam);
+    const { parts, render } = this.promptOf(request);
     const tokens = this.tokenize(parts);
     const room = this.roomFor(tokens, request.conversationParam);
     const maxTokens = Math.min(request.maxTokens ?? room, room);
@@ -107,6 +101,11 @@ export class CompletionService {
 
   /** The prompt's length in tokens, as `prepare` would submit it (count_tokens routes). */
   countTokens(request: CompletionRequest): number {
+    return this.tokenize(this.promptOf(request).parts).length;
+  }
+
+  /** The rendered prompt and the options it was rendered with (and the reply is parsed with). */
+  private promptOf(request: CompletionRequest): { parts: PromptPart[]; render: RenderOptions } {
     refuseUnknownToolChoice(request);
     const render: RenderOptions = {
       tools: applyToolChoice(request.tools, request.toolChoice),
@@ -114,7 +113,7 @@ export class CompletionService {
     };
     const parts = this.render(request.messages, render, request.conversationParam);
     this.refuseHugePrompt(parts, request.conversationParam);
-    return this.tokenize(parts).length;
+    return { parts, render };
   }
 
   /** A legacy text completion: the prompt is tokenized as given, special tokens included. */

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import Anthropic from "@anthropic-ai/sdk";
 import { rawRequest, type ServerProcess, startServer } from "./server-process.ts";
-import { families, getWeather, MARKUP, modelOf } from "./tool-families.ts";
+import { families, getWeather, MARKUP, modelOf, thinkingModel } from "./tool-families.ts";
 
 type Event = Anthropic.Messages.RawMessageStreamEvent;
 
@@ -48,7 +48,7 @@ describe("Messages: text", () => {
   beforeAll(async () => {
     server = await startServer({
       model: { chain: ["\n", "It is", " sunny", " in Paris", "."] },
-      args: ["--parallel", "1"],
+      args: ["--parallel", "1", "--alias", "glm-test"],
     });
   });
   afterAll(async () => {
@@ -65,7 +65,7 @@ describe("Messages: text", () => {
     expect(message).toMatchObject({ type: "message", role: "assistant", stop_reason: "end_turn" });
     expect(message.stop_sequence).toBeNull();
     expect(message.content as unknown[]).toEqual([{ type: "text", text: "It is sunny in Paris." }]);
-    expect(message.model).toBe("model-0");
+    expect(message.model).toBe("glm-test");
     expect(message.usage.output_tokens).toBe(6); // the five pieces and the end token
     expect(message.usage.input_tokens + (message.usage.cache_read_input_tokens ?? 0)).toBe(
       (await anthropic(server).messages.countTokens({ model: "x", messages: ask })).input_tokens,
@@ -194,15 +194,7 @@ describe("Messages: text", () => {
 describe("Messages: thinking", () => {
   let server: ServerProcess;
   beforeAll(async () => {
-    // Thinking on leaves the prompt at <|assistant|>; off appends "<think></think>", so the
-    // scripted chain only runs when the request turned thinking on.
-    server = await startServer({
-      model: {
-        vocabulary: "glm45",
-        chain: ["\n<think>", "Let me", " think", "</think>", "\nIt is", " sunny"],
-      },
-      args: ["--chat-format", "glm45"],
-    });
+    server = await startServer({ model: thinkingModel, args: ["--chat-format", "glm45"] });
   });
   afterAll(async () => {
     await server.stop("SIGKILL");

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import OpenAI from "openai";
 import { rawRequest, type ServerProcess, startServer } from "./server-process.ts";
-import { families, getWeather, MARKUP, modelOf } from "./tool-families.ts";
+import { families, getWeather, MARKUP, modelOf, thinkingModel } from "./tool-families.ts";
 
 type Event = OpenAI.Responses.ResponseStreamEvent;
 type InputItem = OpenAI.Responses.ResponseInputItem;
@@ -170,13 +170,7 @@ describe("Responses: text", () => {
 describe("Responses: reasoning", () => {
   let server: ServerProcess;
   beforeAll(async () => {
-    server = await startServer({
-      model: {
-        vocabulary: "glm45",
-        chain: ["\n<think>", "Let me", " think", "</think>", "\nIt is", " sunny"],
-      },
-      args: ["--chat-format", "glm45"],
-    });
+    server = await startServer({ model: thinkingModel, args: ["--chat-format", "glm45"] });
   });
   afterAll(async () => {
     await server.stop("SIGKILL");

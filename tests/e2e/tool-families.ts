@@ -105,3 +105,13 @@ export function modelOf(
     ...(end ? { end } : {}),
   };
 }
+
+/**
+ * A GLM-4.5 model that thinks, then answers. With thinking on the prompt ends at <|assistant|>
+ * and the reply opens the think block; with it off the prompt ends in "<think></think>", and
+ * the chain goes on from its "</think>" with the answer alone.
+ */
+export const thinkingModel: ScriptedModelSpec = {
+  vocabulary: "glm45",
+  chain: ["\n<think>", "Let me", " think", "</think>", "\nIt is", " sunny"],
+};
