@@ -1,14 +1,22 @@
 import type { ChatMessage, ToolChoice, ToolDefinition } from "../chat/types.ts";
 import type { GenerationParams } from "../engine/types.ts";
 
+/** The prompt's half of a request: what count_tokens routes need. */
+export interface CompletionConversation {
+  messages: ChatMessage[];
+  tools: ToolDefinition[];
+  toolChoice?: ToolChoice;
+  /** Think before answering; undefined follows the server's --reasoning. */
+  reasoning?: boolean;
+  /** The request field that holds the conversation, named in errors (`messages`, `input`). */
+  conversationParam: string;
+}
+
 /**
  * What every protocol's request becomes: the neutral conversation, its tools, and how to
  * generate. Adapters build this; the completion core takes nothing else.
  */
-export interface CompletionRequest {
-  messages: ChatMessage[];
-  tools: ToolDefinition[];
-  toolChoice?: ToolChoice;
+export interface CompletionRequest extends CompletionConversation {
   sampling: Omit<GenerationParams, "maxTokens">;
   /** New tokens at most; undefined fills the slot's context. */
   maxTokens?: number;
@@ -17,10 +25,6 @@ export interface CompletionRequest {
   grammar?: string;
   /** Alternatives to record per token; undefined turns logprobs off. */
   logprobs?: number;
-  /** Think before answering; undefined follows the server's --reasoning. */
-  reasoning?: boolean;
   /** false: only the first tool call is returned. */
   parallelToolCalls?: boolean;
-  /** The request field that holds the conversation, named in errors (`messages`, `input`). */
-  conversationParam: string;
 }

@@ -13,7 +13,7 @@ import type { Engine } from "../engine/engine.ts";
 import type { GenerationEvent, GenerationParams, GenerationPiece } from "../engine/types.ts";
 import type { Semaphore } from "../queue.ts";
 import { ApiError } from "./api-error.ts";
-import type { CompletionRequest } from "./completion-request.ts";
+import type { CompletionConversation, CompletionRequest } from "./completion-request.ts";
 import { samplingOf, stopStringsOf } from "./sampling.ts";
 import type { TextCompletionRequest, TokenLogprobEntry } from "./schemas.ts";
 
@@ -66,7 +66,7 @@ export interface PreparedCompletion {
   singleToolCall?: boolean;
 }
 
-/** Turns OpenAI chat requests into engine generations and model text into reply events. */
+/** Turns neutral completion requests into engine generations, and model text into reply events. */
 export class CompletionService {
   constructor(
     readonly engine: Engine,
@@ -100,12 +100,15 @@ export class CompletionService {
   }
 
   /** The prompt's length in tokens, as `prepare` would submit it (count_tokens routes). */
-  countTokens(request: CompletionRequest): number {
+  countTokens(request: CompletionConversation): number {
     return this.tokenize(this.promptOf(request).parts).length;
   }
 
   /** The rendered prompt and the options it was rendered with (and the reply is parsed with). */
-  private promptOf(request: CompletionRequest): { parts: PromptPart[]; render: RenderOptions } {
+  private promptOf(request: CompletionConversation): {
+    parts: PromptPart[];
+    render: RenderOptions;
+  } {
     refuseUnknownToolChoice(request);
     const render: RenderOptions = {
       tools: applyToolChoice(request.tools, request.toolChoice),
@@ -244,7 +247,7 @@ export class CompletionService {
     if (chars <= limit) return;
     throw new ApiError(
       400,
-      `the prompt renders to ${chars} characters, far more than a slot's context of ${this.engine.info.nCtxSlot} tokens holds; shorten the conversation or the tools, or start the server with a larger --ctx-size`,
+      `prompt is too long: ${chars} characters, far more than a slot's ${this.engine.info.nCtxSlot} tokens hold; shorten the conversation or the tools, or raise --ctx-size`,
       "invalid_request_error",
       "context_length_exceeded",
       param,
@@ -294,7 +297,7 @@ export class CompletionService {
 }
 
 /** A tool_choice that names a tool the request does not offer is a 400. */
-function refuseUnknownToolChoice(request: CompletionRequest): void {
+function refuseUnknownToolChoice(request: CompletionConversation): void {
   const choice = request.toolChoice;
   if (typeof choice !== "object") return;
   if (request.tools.some((tool) => tool.function.name === choice.function.name)) return;

@@ -35,6 +35,14 @@ export function toApiError(code: string | number, error: unknown, clientGone = f
     });
   }
   if (error instanceof EngineError) return fromEngine(error);
+  // JSON nested far enough (100k levels fit in a small body) overflows any recursive walk of it.
+  if (error instanceof RangeError && /call stack/i.test(error.message))
+    return new ApiError(
+      400,
+      "the request nests too deeply to process",
+      "invalid_request_error",
+      "invalid_value",
+    );
   if (code === "VALIDATION") return fromValidation(error as ValidationLike);
   if (code === "PARSE")
     return new ApiError(
@@ -52,13 +60,7 @@ export function toApiError(code: string | number, error: unknown, clientGone = f
 function fromEngine(error: EngineError): ApiError {
   switch (error.code) {
     case "context_length_exceeded":
-      return new ApiError(
-        400,
-        error.message,
-        "invalid_request_error",
-        "context_length_exceeded",
-        "messages",
-      );
+      return new ApiError(400, error.message, "invalid_request_error", "context_length_exceeded");
     case "invalid_request":
       return new ApiError(400, error.message, "invalid_request_error", "invalid_request");
     case "closed":

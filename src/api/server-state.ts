@@ -16,8 +16,7 @@ export class ServerState {
 
   /** The service, or a 503 while the model loads or the server shuts down. */
   ready(): CompletionService {
-    if (this.draining)
-      throw new ApiError(503, "the server is shutting down", "unavailable_error", "shutting_down");
+    if (this.draining) throw shuttingDown();
     if (!this.service) {
       const percent = Math.floor(this.loadProgress * 100);
       throw new ApiError(
@@ -54,6 +53,11 @@ export class ServerState {
         new Promise<void>((resolve) => setTimeout(resolve, ms)),
       ]);
     }
-    for (const controller of this.running) controller.abort(new Error("server shutting down"));
+    // The reason reaches streams already started, which end with their protocol's 503 event.
+    for (const controller of this.running) controller.abort(shuttingDown());
   }
+}
+
+function shuttingDown(): ApiError {
+  return new ApiError(503, "the server is shutting down", "unavailable_error", "shutting_down");
 }

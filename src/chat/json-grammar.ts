@@ -51,10 +51,14 @@ function literal(text: string): string {
   return `"${escaped}"`;
 }
 
+/** Deeper schemas are refused: no real schema nests this far, and a hostile one would stall. */
+const MAX_SCHEMA_DEPTH = 64;
+
 class GrammarBuilder {
   readonly rules = new Map<string, string>();
   private readonly refs = new Map<string, string>();
   private counter = 0;
+  private depth = 0;
 
   constructor(private readonly document: unknown) {}
 
@@ -67,13 +71,25 @@ class GrammarBuilder {
     if (typeof schema !== "object" || schema === null || Array.isArray(schema)) {
       throw new UnsupportedSchemaError("a schema must be an object");
     }
+    if (this.depth >= MAX_SCHEMA_DEPTH)
+      throw new UnsupportedSchemaError(`the schema nests deeper than ${MAX_SCHEMA_DEPTH} levels`);
     const name = this.name(hint);
-    this.rules.set(name, this.body(schema, name));
+    this.depth++;
+    try {
+      this.rules.set(name, this.body(schema, name));
+    } finally {
+      this.depth--;
+    }
     return name;
   }
 
+  /** Rule names carry a readable hint, cut short so deep schemas keep short names. */
   private name(hint: string): string {
-    return `${hint.replace(/[^a-zA-Z0-9]+/g, "-").replace(/^-|-$/g, "") || "r"}-${this.counter++}`;
+    const readable = hint
+      .replace(/[^a-zA-Z0-9]+/g, "-")
+      .replace(/^-|-$/g, "")
+      .slice(0, 40);
+    return `${readable || "r"}-${this.counter++}`;
   }
 
   private body(schema: Record<string, unknown>, name: string): string {

@@ -42,6 +42,12 @@ describe("toApiError", () => {
     expect(toApiError("UNKNOWN", error, true)).toBe(error);
   });
 
+  test("a stack overflow from input nested too deeply is a 400, other RangeErrors a 500", () => {
+    const deep = toApiError("UNKNOWN", new RangeError("Maximum call stack size exceeded."));
+    expect([deep.status, deep.code]).toEqual([400, "invalid_value"]);
+    expect(toApiError("UNKNOWN", new RangeError("Invalid array length")).status).toBe(500);
+  });
+
   test("a parse failure is 400 invalid_json", () => {
     const error = toApiError("PARSE", new Error("Unexpected token"));
     expect([error.status, error.code]).toEqual([400, "invalid_json"]);

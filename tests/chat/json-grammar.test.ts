@@ -77,8 +77,16 @@ describe("jsonSchemaGrammar", () => {
     ["an unresolvable $ref", { $ref: "#/elsewhere" }],
     ["an unknown type", { type: "date" }],
     ["maxItems below minItems", { type: "array", minItems: 3, maxItems: 1 }],
+    ["a schema nested 65 deep", nested(65)],
+    ["a schema nested 20,000 deep", nested(20_000)],
   ])("%s is refused with a clear error", (_, schema) => {
     expect(() => jsonSchemaGrammar(schema)).toThrow(UnsupportedSchemaError);
+  });
+
+  test("64 levels still make a grammar, with short rule names", () => {
+    const grammar = jsonSchemaGrammar(nested(63));
+    expect(undefinedRules(grammar)).toEqual([]);
+    for (const name of rules(grammar).keys()) expect(name.length).toBeLessThan(80);
   });
 });
 
@@ -86,3 +94,10 @@ test("jsonObjectGrammar starts from an object", () => {
   expect(rules(jsonObjectGrammar()).get("root")).toBe("ws object ws");
   expect(undefinedRules(jsonObjectGrammar())).toEqual([]);
 });
+
+/** An object schema whose one property nests `depth` objects deep. */
+function nested(depth: number): unknown {
+  let schema: unknown = { type: "string" };
+  for (let i = 0; i < depth; i++) schema = { type: "object", properties: { a: schema } };
+  return schema;
+}

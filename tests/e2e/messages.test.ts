@@ -1,7 +1,14 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import Anthropic from "@anthropic-ai/sdk";
 import { rawRequest, type ServerProcess, startServer } from "./server-process.ts";
-import { families, getWeather, MARKUP, modelOf, thinkingModel } from "./tool-families.ts";
+import {
+  families,
+  getWeather,
+  MARKUP,
+  modelOf,
+  thinkingModel,
+  twoCallModel,
+} from "./tool-families.ts";
 
 type Event = Anthropic.Messages.RawMessageStreamEvent;
 
@@ -177,6 +184,30 @@ describe("Messages: text", () => {
     expect(turn2.usage.cache_read_input_tokens ?? 0).toBeGreaterThanOrEqual(first.input_tokens - 1);
   });
 
+  test("a server tool is skipped, and a tool_use input nested 100,000 deep is a 400, not a 500", async () => {
+    const serverTool = await rawRequest(
+      server,
+      "/v1/messages",
+      postJson({
+        model: "x",
+        max_tokens: 2,
+        messages: ask,
+        tools: [{ type: "web_search_20250305", name: "web_search" }],
+      }),
+    );
+    expect(serverTool.status).toBe(200);
+    const depth = 100_000;
+    const input = `${'{"a":'.repeat(depth)}1${"}".repeat(depth)}`;
+    const body = `{"model":"x","max_tokens":2,"messages":[{"role":"user","content":"hi"},{"role":"assistant","content":[{"type":"tool_use","id":"t","name":"f","input":${input}}]},{"role":"user","content":"go"}]}`;
+    const deep = await rawRequest(server, "/v1/messages/count_tokens", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body,
+    });
+    expect(deep.status).toBe(400);
+    expect(expectAnthropicError(deep.body, "invalid_request_error")).toMatch(/nests too deeply/);
+  });
+
   test("any model name serves the loaded model; anthropic-version and unknown betas are fine", async () => {
     const response = await rawRequest(
       server,
@@ -254,22 +285,25 @@ describe("Messages: thinking", () => {
       messages: history("a much longer line of reasoning"),
     });
     expect(long.input_tokens).toBeGreaterThan(short.input_tokens);
-    const redacted = await anthropic(server).messages.create({
+    // Redacted thinking is opaque to any other model: accepted, and left out of the prompt.
+    const turn = (content: Anthropic.Messages.ContentBlockParam[]) => ({
       ...base,
-      max_tokens: 5,
       messages: [
         ...ask,
-        {
-          role: "assistant",
-          content: [
-            { type: "redacted_thinking", data: "opaque" },
-            { type: "text", text: "Hm." },
-          ],
-        },
-        { role: "user", content: "Go on." },
+        { role: "assistant" as const, content },
+        { role: "user" as const, content: "Go on." },
       ],
     });
-    expect(redacted.type).toBe("message");
+    const withRedacted = await anthropic(server).messages.countTokens(
+      turn([
+        { type: "redacted_thinking", data: "opaque".repeat(50) },
+        { type: "text", text: "Hm." },
+      ]),
+    );
+    const without = await anthropic(server).messages.countTokens(
+      turn([{ type: "text", text: "Hm." }]),
+    );
+    expect(withRedacted.input_tokens).toBe(without.input_tokens);
   });
 });
 
@@ -360,6 +394,34 @@ describe.each(families)("Messages: $name tool calls", (family) => {
       ],
     });
     expect(textOf(failed)).toBe(family.replyText);
+  });
+
+  test("a failed tool result (is_error) tells the model so", async () => {
+    const result = (is_error: boolean) => ({
+      model: "x",
+      tools: [weatherTool],
+      messages: [
+        ...ask,
+        {
+          role: "assistant" as const,
+          content: [{ type: "tool_use" as const, id: "toolu_1", name: "get_weather", input: {} }],
+        },
+        {
+          role: "user" as const,
+          content: [
+            {
+              type: "tool_result" as const,
+              tool_use_id: "toolu_1",
+              content: "no network",
+              is_error,
+            },
+          ],
+        },
+      ],
+    });
+    const failed = await anthropic(caller).messages.countTokens(result(true));
+    const fine = await anthropic(caller).messages.countTokens(result(false));
+    expect(failed.input_tokens).toBeGreaterThan(fine.input_tokens);
   });
 
   test('tool_choice "none" turns the same output into text', async () => {
@@ -489,6 +551,13 @@ describe("Messages: limits, auth, cancellation and errors", () => {
       /not in tools/,
     ],
     [
+      "a client tool without input_schema",
+      { model: "x", max_tokens: 5, messages: ask, tools: [{ name: "f" }] },
+      400,
+      "invalid_request_error",
+      /tools\.0\.input_schema/,
+    ],
+    [
       "temperature above Anthropic's 1",
       { model: "x", max_tokens: 5, messages: ask, temperature: 1.5 },
       400,
@@ -537,7 +606,7 @@ describe("Messages: limits, auth, cancellation and errors", () => {
     expectAnthropicError(response.body, "request_too_large");
   });
 
-  test("a full queue is 429 rate_limit_error; a draining server is 529 overloaded_error", async () => {
+  test("a full queue is 429 rate_limit_error, which the SDK raises as RateLimitError", async () => {
     const controller = new AbortController();
     const holder = await fetch(`${server.url}/v1/messages`, {
       ...postJson({ model: "x", max_tokens: 100_000, messages: ask, stream: true }, headers),
@@ -561,17 +630,18 @@ describe("Messages: limits, auth, cancellation and errors", () => {
   });
 });
 
-test("a draining server answers 529 overloaded_error, which Claude Code retries", async () => {
+test("a draining server answers 529 overloaded_error, which Claude Code retries, and ends cut streams with it", async () => {
   await using server = await startServer({
     model: { chain: [" ping", " pong"], loop: true },
-    args: ["--drain-seconds", "5"],
+    args: ["--drain-seconds", "1"],
   });
   const controller = new AbortController();
   const holder = await fetch(`${server.url}/v1/messages`, {
     ...postJson({ model: "x", max_tokens: 100_000, messages: ask, stream: true }),
     signal: controller.signal,
   });
-  await holder.body?.getReader().read();
+  const reader = holder.body?.getReader();
+  await reader?.read();
   server.process.kill("SIGTERM");
   let response = await rawRequest(
     server,
@@ -588,5 +658,30 @@ test("a draining server answers 529 overloaded_error, which Claude Code retries"
   }
   expect(response.status).toBe(529);
   expectAnthropicError(response.body, "overloaded_error");
+  // The held stream is cut when --drain-seconds runs out: its last event says why.
+  let rest = "";
+  const decoder = new TextDecoder();
+  for (let next = await reader?.read(); next && !next.done; next = await reader?.read())
+    rest += decoder.decode(next.value, { stream: true });
+  const last = rest.trimEnd().split("\n\n").at(-1) ?? "";
+  expect(last.split("\n")[0]).toBe("event: error");
+  expect(
+    expectAnthropicError(JSON.parse(last.split("\n")[1]?.slice(6) ?? "null"), "overloaded_error"),
+  ).toMatch(/shutting down/);
   controller.abort();
+});
+
+test("disable_parallel_tool_use returns only the first of two GLM-4.5 calls", async () => {
+  await using server = await startServer({ model: twoCallModel, args: ["--chat-format", "glm45"] });
+  const request = { model: "x", max_tokens: 200, messages: ask, tools: [weatherTool] };
+  const both = await anthropic(server).messages.create(request);
+  const uses = (message: Anthropic.Messages.Message) =>
+    message.content.flatMap((block) => (block.type === "tool_use" ? [block.input] : []));
+  expect(uses(both)).toEqual([{ city: "Paris" }, { city: "Rome" }]);
+  const first = await anthropic(server).messages.create({
+    ...request,
+    tool_choice: { type: "auto", disable_parallel_tool_use: true },
+  });
+  expect(uses(first)).toEqual([{ city: "Paris" }]);
+  expect(first.stop_reason).toBe("tool_use");
 });

@@ -1,7 +1,15 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import OpenAI from "openai";
+import { randomModelPath } from "../support/test-models.ts";
 import { rawRequest, type ServerProcess, startServer } from "./server-process.ts";
-import { families, getWeather, MARKUP, modelOf, thinkingModel } from "./tool-families.ts";
+import {
+  families,
+  getWeather,
+  MARKUP,
+  modelOf,
+  thinkingModel,
+  twoCallModel,
+} from "./tool-families.ts";
 
 type Event = OpenAI.Responses.ResponseStreamEvent;
 type InputItem = OpenAI.Responses.ResponseInputItem;
@@ -195,11 +203,42 @@ describe("Responses: reasoning", () => {
       event.type === "response.reasoning_text.delta" ? [event.delta] : [],
     );
     expect(thoughts.join("")).toBe("Let me think");
+    // The SDK's stream helper rebuilds the response from the events, content parts included.
+    const final = await server.client.responses.stream(request).finalResponse();
+    expect(final.output.map((item) => item.type)).toEqual(["reasoning", "message"]);
+    expect(final.output[0]).toMatchObject({
+      content: [{ type: "reasoning_text", text: "Let me think" }],
+    });
+    expect(final.output_text).toBe("It is sunny");
     const none = await server.client.responses.create({
       ...request,
       reasoning: { effort: "none" },
     });
     expect(none.output.map((item) => item.type)).toEqual(["message"]);
+  });
+
+  test("a reasoning item goes with the assistant turn right after it, or nowhere", async () => {
+    const base = { reasoning: { effort: "high" as const } };
+    const reasoning: InputItem = {
+      type: "reasoning",
+      id: "rs_1",
+      summary: [{ type: "summary_text", text: "a long line of earlier reasoning" }],
+    };
+    const turns: InputItem[] = [
+      { role: "user", content: question },
+      { role: "assistant", content: "Sunny." },
+    ];
+    const bare = await server.client.responses.inputTokens.count({ ...base, input: turns });
+    const stray = await server.client.responses.inputTokens.count({
+      ...base,
+      input: [reasoning, ...turns],
+    });
+    expect(stray.input_tokens).toBe(bare.input_tokens);
+    const kept = await server.client.responses.inputTokens.count({
+      ...base,
+      input: [turns[0] as InputItem, reasoning, turns[1] as InputItem],
+    });
+    expect(kept.input_tokens).toBeGreaterThan(bare.input_tokens);
   });
 
   test("a reasoning item in the input goes back into the prompt", async () => {
@@ -289,6 +328,42 @@ describe.each(families)("Responses: $name function calls", (family) => {
     expect(answer.output_text).toBe(family.replyText);
     expect(callsOf(answer)).toEqual([]);
   });
+});
+
+test("parallel_tool_calls: false returns only the first of two GLM-4.5 calls", async () => {
+  await using server = await startServer({ model: twoCallModel, args: ["--chat-format", "glm45"] });
+  const request = { model: "x", input: question, tools: [weatherTool] };
+  const both = await server.client.responses.create(request);
+  expect(callsOf(both).map((call) => JSON.parse(call.arguments))).toEqual([
+    { city: "Paris" },
+    { city: "Rome" },
+  ]);
+  const first = await server.client.responses.create({ ...request, parallel_tool_calls: false });
+  expect(callsOf(first).map((call) => JSON.parse(call.arguments))).toEqual([{ city: "Paris" }]);
+  expect(first.parallel_tool_calls).toBe(false);
+});
+
+test("text.format json_schema is enforced like response_format", async () => {
+  await using server = await startServer({
+    args: ["--model", randomModelPath(), "--ctx-size", "8192"],
+  });
+  const schema = {
+    type: "object",
+    properties: { color: { enum: ["red", "green"] }, ok: { type: "boolean" } },
+    required: ["color", "ok"],
+  };
+  const response = await server.client.responses.create({
+    model: "x",
+    input: "Describe the thing.",
+    temperature: 0,
+    max_output_tokens: 1500,
+    text: { format: { type: "json_schema", name: "thing", schema, strict: true } },
+  });
+  expect(response.status).toBe("completed");
+  const value = JSON.parse(response.output_text) as Record<string, unknown>;
+  expect(["red", "green"]).toContain(value.color as string);
+  expect(typeof value.ok).toBe("boolean");
+  expect(response.text?.format).toMatchObject({ type: "json_schema", name: "thing" });
 });
 
 describe("Responses: limits, auth, cancellation and errors", () => {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type OpenAI from "openai";
 import { rawRequest, type ServerProcess, startServer } from "./server-process.ts";
-import { ask, families, getWeather, MARKUP, modelOf } from "./tool-families.ts";
+import { ask, families, getWeather, MARKUP, modelOf, twoCallModel } from "./tool-families.ts";
 
 type Message = OpenAI.Chat.Completions.ChatCompletionMessageParam;
 type Chunk = OpenAI.Chat.Completions.ChatCompletionChunk;
@@ -214,39 +214,7 @@ describe.each(families)("$name tool calls", (family) => {
 });
 
 test("GLM-4.5: content, then two calls with their own index and id", async () => {
-  await using server = await startServer({
-    model: {
-      vocabulary: "glm45",
-      after: "</think>",
-      end: "<|observation|>",
-      // Repeats merge into bigger tokens; the parser reads text, so the split does not matter.
-      chain: [
-        "\n",
-        "Let me",
-        " check",
-        ".",
-        "\n<tool_call>",
-        "get_weather",
-        "\n<arg_key>",
-        "city",
-        "</arg_key>",
-        "<arg_value>",
-        "Paris",
-        "</arg_value>",
-        "</tool_call>",
-        "\n<tool_call>",
-        "get_weather",
-        "\n<arg_key>",
-        "city",
-        "</arg_key>",
-        "<arg_value>",
-        "Rome",
-        "</arg_value>",
-        "</tool_call>",
-      ],
-    },
-    args: ["--chat-format", "glm45"],
-  });
+  await using server = await startServer({ model: twoCallModel, args: ["--chat-format", "glm45"] });
   const request = { model: "x", messages: ask, tools: [getWeather] };
   const completion = await server.client.chat.completions.create(request);
   const message = completion.choices[0]?.message;
@@ -279,4 +247,16 @@ test("GLM-4.5: content, then two calls with their own index and id", async () =>
     call.type === "function" ? JSON.parse(call.function.arguments) : call.type,
   );
   expect(finalArgs).toEqual([{ city: "Paris" }, { city: "Rome" }]);
+});
+
+test("parallel_tool_calls: false returns only the first call, streamed or not", async () => {
+  await using server = await startServer({ model: twoCallModel, args: ["--chat-format", "glm45"] });
+  const request = { model: "x", messages: ask, tools: [getWeather], parallel_tool_calls: false };
+  const completion = await server.client.chat.completions.create(request);
+  const calls = completion.choices[0]?.message.tool_calls ?? [];
+  expect(calls.map((call) => (call.type === "function" ? call.function.arguments : ""))).toEqual([
+    JSON.stringify({ city: "Paris" }),
+  ]);
+  const final = await server.client.chat.completions.stream(request).finalChatCompletion();
+  expect(final.choices[0]?.message.tool_calls?.length).toBe(1);
 });

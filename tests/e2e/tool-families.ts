@@ -115,3 +115,34 @@ export const thinkingModel: ScriptedModelSpec = {
   vocabulary: "glm45",
   chain: ["\n<think>", "Let me", " think", "</think>", "\nIt is", " sunny"],
 };
+
+/** GLM-4.5 content, then two calls (Paris, then Rome); repeats merge into bigger tokens. */
+export const twoCallModel: ScriptedModelSpec = {
+  vocabulary: "glm45",
+  after: "</think>",
+  end: "<|observation|>",
+  chain: [
+    "\n",
+    "Let me",
+    " check",
+    ".",
+    "\n<tool_call>",
+    "get_weather",
+    "\n<arg_key>",
+    "city",
+    "</arg_key>",
+    "<arg_value>",
+    "Paris",
+    "</arg_value>",
+    "</tool_call>",
+    "\n<tool_call>",
+    "get_weather",
+    "\n<arg_key>",
+    "city",
+    "</arg_key>",
+    "<arg_value>",
+    "Rome",
+    "</arg_value>",
+    "</tool_call>",
+  ],
+};

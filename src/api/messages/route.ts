@@ -13,8 +13,12 @@ export function messagesRoutes(
   onCompletion: (record: CompletionRecord) => void,
   log: RequestLog,
 ) {
-  const skipTool = (name: string) =>
-    log.info("skipped a server tool this server cannot run", { tool: name });
+  const skipped = new Set<string>();
+  const skipTool = (type: string) => {
+    if (skipped.has(type)) return;
+    skipped.add(type);
+    log.info("skipped a server tool this server cannot run", { type });
+  };
   return new Elysia()
     .post(
       "/v1/messages",
@@ -53,7 +57,7 @@ export function messagesRoutes(
       ({ body }) => {
         const service = state.ready();
         const input = conversationOf(body, skipTool);
-        return { input_tokens: service.countTokens({ ...input, sampling: {}, stops: [] }) };
+        return { input_tokens: service.countTokens(input) };
       },
       {
         body: CountTokensRequest,

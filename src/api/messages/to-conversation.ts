@@ -1,7 +1,8 @@
 import type { ChatMessage, ToolCall, ToolChoice, ToolDefinition } from "../../chat/types.ts";
-import { ApiError } from "../api-error.ts";
+import type { ApiError } from "../api-error.ts";
 import type { CompletionRequest } from "../completion-request.ts";
-import { samplingOf } from "../sampling.ts";
+import { invalidValue as invalid, requiredString, stringField } from "../request-checks.ts";
+import { samplingOf, stopStringsOf } from "../sampling.ts";
 import type { ContentBlock, CountTokensRequest, MessagesRequest, MessagesTool } from "./schemas.ts";
 
 /**
@@ -17,13 +18,9 @@ export function toCompletionRequest(
 ): CompletionRequest {
   return {
     ...conversationOf(body, skipTool),
-    sampling: samplingOf({
-      ...(body.temperature !== undefined ? { temperature: body.temperature } : {}),
-      ...(body.top_p !== undefined ? { top_p: body.top_p } : {}),
-      ...(body.top_k !== undefined ? { top_k: body.top_k } : {}),
-    }),
+    sampling: samplingOf(body),
     maxTokens: body.max_tokens,
-    stops: (body.stop_sequences ?? []).filter((stop) => stop !== ""),
+    stops: stopStringsOf(body.stop_sequences),
   };
 }
 
@@ -78,19 +75,19 @@ function assistantMessage(blocks: ContentBlock[], where: (index: number) => stri
   blocks.forEach((block, index) => {
     switch (block.type) {
       case "text":
-        texts.push(requireString(block.text, `${where(index)}.text`));
+        texts.push(stringField(block.text, `${where(index)}.text`));
         break;
       case "thinking":
-        reasoning.push(requireString(block.thinking, `${where(index)}.thinking`));
+        reasoning.push(stringField(block.thinking, `${where(index)}.thinking`));
         break;
       case "redacted_thinking":
         break; // opaque to every model but the one that wrote it
       case "tool_use":
         calls.push({
-          id: requireString(block.id, `${where(index)}.id`),
+          id: requiredString(block.id, `${where(index)}.id`),
           type: "function",
           function: {
-            name: requireString(block.name, `${where(index)}.name`),
+            name: requiredString(block.name, `${where(index)}.name`),
             arguments: JSON.stringify(block.input ?? {}),
           },
         });
@@ -108,15 +105,17 @@ function assistantMessage(blocks: ContentBlock[], where: (index: number) => stri
 }
 
 function userText(block: ContentBlock, param: string): string {
-  if (block.type === "text") return requireString(block.text, `${param}.text`);
+  if (block.type === "text") return stringField(block.text, `${param}.text`);
   throw unsupportedBlock(block, param);
 }
 
 function toolResult(block: ContentBlock, param: string): ChatMessage {
+  const text = toolResultText(block.content, param);
   return {
     role: "tool",
-    tool_call_id: requireString(block.tool_use_id, `${param}.tool_use_id`),
-    content: toolResultText(block.content, param),
+    tool_call_id: requiredString(block.tool_use_id, `${param}.tool_use_id`),
+    // GLM's observation turn has no error flag; say it in words the model reads.
+    content: block.is_error ? `Error: ${text}` : text,
   };
 }
 
@@ -136,12 +135,17 @@ function toolResultText(content: unknown, param: string): string {
 }
 
 function toolsOf(tools: MessagesTool[], skipTool: (name: string) => void): ToolDefinition[] {
-  return tools.flatMap((tool) => {
-    // Server tools (web_search_…, bash_…) run at Anthropic, not here; a client tool has a schema.
-    if (tool.input_schema === undefined || (tool.type !== undefined && tool.type !== "custom")) {
-      skipTool(tool.name);
+  return tools.flatMap((tool, index) => {
+    // Server tools (web_search_…, bash_…) run at Anthropic, not here.
+    if (tool.type !== undefined && tool.type !== "custom") {
+      skipTool(tool.type);
       return [];
     }
+    if (tool.input_schema === undefined)
+      throw invalid(
+        `tools.${index}.input_schema is required for a client tool`,
+        `tools.${index}.input_schema`,
+      );
     return [
       {
         type: "function" as const,
@@ -175,13 +179,4 @@ function unsupportedBlock(block: ContentBlock | undefined, param: string): ApiEr
   if (type === "image" || type === "document")
     return invalid(`${param}: ${type} blocks are not supported; this model takes text only`, param);
   return invalid(`${param}: unsupported content block type '${String(type)}' here`, param);
-}
-
-function requireString(value: unknown, param: string): string {
-  if (typeof value === "string") return value;
-  throw invalid(`${param} must be a string`, param);
-}
-
-function invalid(message: string, param: string): ApiError {
-  return new ApiError(400, message, "invalid_request_error", "invalid_value", param);
 }

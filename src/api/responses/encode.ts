@@ -14,6 +14,9 @@ export interface ResponseSettings {
   topP: number | null;
   toolChoice: unknown;
   tools: unknown[];
+  reasoningEffort: string | null;
+  store: boolean;
+  textFormat: unknown;
 }
 
 type Item = Record<string, unknown>;
@@ -52,10 +55,10 @@ function responseObject(
     model: identity.model,
     output,
     parallel_tool_calls: settings.parallelToolCalls,
-    reasoning: { effort: null, summary: null },
-    store: false,
+    reasoning: { effort: settings.reasoningEffort, summary: null },
+    store: settings.store,
     temperature: settings.temperature,
-    text: { format: { type: "text" } },
+    text: { format: settings.textFormat },
     tool_choice: settings.toolChoice,
     tools: settings.tools,
     top_p: settings.topP,
@@ -82,7 +85,7 @@ function itemOf(block: ReplyBlock, id: string, done: boolean): Item {
         type: "reasoning",
         id,
         summary: [],
-        content: done ? [{ type: "reasoning_text", text: block.text }] : [],
+        content: done ? [partOf("reasoning", block.text)] : [],
       };
     case "tool_call":
       return {
@@ -97,6 +100,11 @@ function itemOf(block: ReplyBlock, id: string, done: boolean): Item {
 }
 
 const textPart = (text: string) => ({ type: "output_text", text, annotations: [], logprobs: [] });
+
+/** A message's or a reasoning item's one content part. */
+function partOf(type: "text" | "reasoning", text: string) {
+  return type === "text" ? textPart(text) : { type: "reasoning_text", text };
+}
 
 const ID_PREFIX: Record<ReplyBlock["type"], string> = {
   text: "msg",
@@ -145,12 +153,12 @@ export async function* responseEvents(
           output_index,
           item: itemOf(next.block, id, false),
         });
-        if (next.block.type === "text") {
+        if (next.block.type !== "tool_call") {
           yield event("response.content_part.added", {
             item_id: id,
             output_index,
             content_index: 0,
-            part: textPart(""),
+            part: partOf(next.block.type, ""),
           });
         }
       } else if (next.kind === "block_delta") {
@@ -216,12 +224,9 @@ function* doneEvents(
     yield event("response.output_text.done", { ...at, text: block.text, logprobs: [] });
     yield event("response.content_part.done", { ...at, part: textPart(block.text) });
   } else if (block.type === "reasoning") {
-    yield event("response.reasoning_text.done", {
-      item_id,
-      output_index,
-      content_index: 0,
-      text: block.text,
-    });
+    const at = { item_id, output_index, content_index: 0 };
+    yield event("response.reasoning_text.done", { ...at, text: block.text });
+    yield event("response.content_part.done", { ...at, part: partOf("reasoning", block.text) });
   } else {
     yield event("response.function_call_arguments.done", {
       item_id,

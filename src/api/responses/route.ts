@@ -13,8 +13,13 @@ export function responsesRoutes(
   onCompletion: (record: CompletionRecord) => void,
   log: RequestLog,
 ) {
-  const skipTool = (type: string, name?: string) =>
+  const skipped = new Set<string>();
+  // Codex offers the same tools every turn; say once per tool type that it is skipped.
+  const skipTool = (type: string, name?: string) => {
+    if (skipped.has(type)) return;
+    skipped.add(type);
     log.info("skipped a tool type this server cannot run", { type, ...(name ? { name } : {}) });
+  };
   return new Elysia()
     .post(
       "/v1/responses",
@@ -54,7 +59,7 @@ export function responsesRoutes(
       ({ body }) => {
         const service = state.ready();
         const input = conversationOf(body, skipTool);
-        const count = service.countTokens({ ...input, sampling: {}, stops: [] });
+        const count = service.countTokens(input);
         return { object: "response.input_tokens", input_tokens: count };
       },
       {
@@ -74,5 +79,9 @@ function settingsOf(body: ResponsesRequest): ResponseSettings {
     topP: body.top_p ?? null,
     toolChoice: body.tool_choice ?? "auto",
     tools: (body.tools ?? []).filter((tool) => tool.type === "function"),
+    reasoningEffort: body.reasoning?.effort ?? null,
+    // Accepted and echoed; nothing is kept either way.
+    store: body.store ?? false,
+    textFormat: body.text?.format ?? { type: "text" },
   };
 }

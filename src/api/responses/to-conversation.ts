@@ -1,6 +1,7 @@
 import type { ChatMessage, ToolChoice, ToolDefinition } from "../../chat/types.ts";
 import { ApiError } from "../api-error.ts";
 import type { CompletionRequest } from "../completion-request.ts";
+import { invalidValue as invalid, requiredString } from "../request-checks.ts";
 import { grammarOf, type OutputFormat, samplingOf } from "../sampling.ts";
 import type {
   ContentPart,
@@ -75,32 +76,36 @@ function toChatMessages(items: InputItem[]): ChatMessage[] {
   };
   const takeReasoning = (turn: ChatMessage) => {
     if (reasoning === undefined) return;
-    turn.reasoning_content = reasoning;
+    turn.reasoning_content = turn.reasoning_content
+      ? `${turn.reasoning_content}\n${reasoning}`
+      : reasoning;
     reasoning = undefined;
   };
   items.forEach((item, index) => {
     const param = `input.${index}`;
     const type = item.type ?? "message";
     if (type === "reasoning") {
-      reasoning = reasoningText(item);
+      const text = reasoningText(item);
+      if (text !== undefined) reasoning = reasoning ? `${reasoning}\n${text}` : text;
     } else if (type === "function_call") {
       const turn = assistantTurn();
       takeReasoning(turn);
       turn.tool_calls = [
         ...(turn.tool_calls ?? []),
         {
-          id: requireString(item.call_id, `${param}.call_id`),
+          id: requiredString(item.call_id, `${param}.call_id`),
           type: "function",
           function: {
-            name: requireString(item.name, `${param}.name`),
+            name: requiredString(item.name, `${param}.name`),
             arguments: item.arguments ?? "{}",
           },
         },
       ];
     } else if (type === "function_call_output") {
+      reasoning = undefined; // reasoning belongs to the assistant turn right after it
       messages.push({
         role: "tool",
-        tool_call_id: requireString(item.call_id, `${param}.call_id`),
+        tool_call_id: requiredString(item.call_id, `${param}.call_id`),
         content: outputText(item.output, `${param}.output`),
       });
     } else if (type === "message") {
@@ -111,6 +116,7 @@ function toChatMessages(items: InputItem[]): ChatMessage[] {
         takeReasoning(turn);
         messages.push(turn);
       } else {
+        reasoning = undefined;
         messages.push({ role, content });
       }
     } else {
@@ -171,7 +177,7 @@ function toolsOf(
       skipTool(tool.type, tool.name);
       return [];
     }
-    const name = requireString(tool.name, `tools.${index}.name`);
+    const name = requiredString(tool.name, `tools.${index}.name`);
     return [
       {
         type: "function" as const,
@@ -196,13 +202,4 @@ function outputFormatOf(body: ResponsesRequest): OutputFormat | undefined {
   if (!format || format.type === "text") return undefined;
   if (format.type === "json_object") return format;
   return { type: "json_schema", schema: format.schema };
-}
-
-function requireString(value: unknown, param: string): string {
-  if (typeof value === "string" && value !== "") return value;
-  throw invalid(`${param} is required`, param);
-}
-
-function invalid(message: string, param: string): ApiError {
-  return new ApiError(400, message, "invalid_request_error", "invalid_value", param);
 }

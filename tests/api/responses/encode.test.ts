@@ -12,6 +12,9 @@ const settings = {
   topP: null,
   toolChoice: "auto",
   tools: [],
+  reasoningEffort: null,
+  store: false,
+  textFormat: { type: "text" },
 };
 
 async function* failing(): AsyncGenerator<CompletionEvent> {
