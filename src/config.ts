@@ -32,6 +32,7 @@ export const ConfigSchema = t.Object({
     t.Literal("glm4"),
     t.Literal("chatglm3"),
     t.Literal("glm45"),
+    t.Literal("glm47"),
     t.Literal("jinja"),
   ]),
   reasoning: t.Boolean(),
@@ -163,7 +164,7 @@ export const FLAGS: Flag[] = [
     key: "chatFormat",
     names: ["--chat-format"],
     kind: "string",
-    help: "auto|glm4|chatglm3|glm45|jinja (default auto, from the GGUF)",
+    help: "auto|glm4|chatglm3|glm45|glm47|jinja (default auto, from the GGUF's template and arch)",
   },
   {
     key: "reasoning",

@@ -1,6 +1,7 @@
 import { ContentReplyParser } from "../chat/content-reply-parser.ts";
 import { promptToText } from "../chat/prompt-text.ts";
 import { StopStringMatcher } from "../chat/stop-strings.ts";
+import { endsInsideThinking } from "../chat/thinking-open.ts";
 import { applyToolChoice } from "../chat/tool-choice.ts";
 import type {
   ChatFormat,
@@ -78,7 +79,8 @@ export class CompletionService {
 
   /** Validates, renders and tokenizes; every problem is a 400 before any slot is taken. */
   prepare(request: CompletionRequest): PreparedCompletion {
-    const { parts, render } = this.promptOf(request);
+    const { parts, render: options } = this.promptOf(request);
+    const render = endsInsideThinking(parts) ? { ...options, thinkingOpen: true } : options;
     const tokens = this.tokenize(parts);
     const room = this.roomFor(tokens, request.conversationParam);
     const maxTokens = Math.min(request.maxTokens ?? room, room);

@@ -1,6 +1,7 @@
 import { createChatGlm3Format } from "./chatglm3.ts";
 import { createGlm4Format } from "./glm4.ts";
 import { createGlm45Format } from "./glm45.ts";
+import { createGlm47Format } from "./glm47.ts";
 import { createJinjaFormat } from "./jinja-format.ts";
 import type { ChatFamily, ChatFormat, ChatModelInfo } from "./types.ts";
 
@@ -12,8 +13,9 @@ export function createChatFormat(family: ChatFamily, model: ChatModelInfo): Chat
   const chatTemplate = model.chatTemplate;
   if (chatTemplate === null) {
     throw new Error(
-      "model has no chat template (tokenizer.chat_template); pick a format with --chat-format glm4|chatglm3|glm45",
+      `model has no chat template (tokenizer.chat_template), which --chat-format ${family} renders; pick glm4, chatglm3 or glm45`,
     );
   }
+  if (family === "glm47") return createGlm47Format({ ...model, chatTemplate });
   return createJinjaFormat({ ...model, chatTemplate });
 }

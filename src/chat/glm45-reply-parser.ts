@@ -28,6 +28,8 @@ export class Glm45ReplyParser implements ReplyParser {
   constructor(options: RenderOptions) {
     this.tools = options.tools ?? [];
     this.reasoning = options.reasoning ?? false;
+    // A prompt that ends in `<think>` (GLM-4.7 and later with thinking on) opened the block.
+    if (options.thinkingOpen) this.mode = "think";
   }
 
   get sawToolCall(): boolean {

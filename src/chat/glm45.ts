@@ -24,7 +24,8 @@ export function createGlm45Format(): ChatFormat {
   return {
     family: "glm45",
     render: renderGlm45Prompt,
-    stopTokens: ["<|endoftext|>", "<|user|>", "<|observation|>"],
+    // The official guide lists <|assistant|> too: a model that starts a new turn has finished.
+    stopTokens: ["<|endoftext|>", "<|user|>", "<|observation|>", "<|assistant|>"],
     createReplyParser: (options) => new Glm45ReplyParser(options),
   };
 }

@@ -1,26 +1,44 @@
 import { Template } from "@huggingface/jinja";
 import { ContentReplyParser } from "./content-reply-parser.ts";
 import { parseJsonObject } from "./json-object.ts";
-import type { ChatFormat, ChatMessage, ChatModelInfo, ToolCall } from "./types.ts";
+import type {
+  ChatFormat,
+  ChatMessage,
+  ChatModelInfo,
+  PromptPart,
+  RenderOptions,
+  ToolCall,
+} from "./types.ts";
 
 /** Any other model: render its own GGUF chat template; replies are plain content. */
 export function createJinjaFormat(model: ChatModelInfo & { chatTemplate: string }): ChatFormat {
-  const template = new Template(model.chatTemplate);
+  const render = templateRenderer(model);
   return {
     family: "jinja",
-    render(messages, options) {
-      const context: Record<string, unknown> = {
-        messages: messages.map(templateMessage),
-        add_generation_prompt: true,
-        bos_token: model.bosText ?? "",
-        eos_token: model.eosText ?? "",
-      };
-      const tools = options.tools ?? [];
-      if (tools.length > 0) context.tools = tools;
-      return [{ templated: template.render(context) }];
-    },
+    render: (messages, options) => render(messages, options, {}),
     stopTokens: [],
     createReplyParser: () => new ContentReplyParser(),
+  };
+}
+
+/** Renders the model's template as transformers' apply_chat_template would, plus `extra`. */
+export function templateRenderer(model: ChatModelInfo & { chatTemplate: string }) {
+  const template = new Template(model.chatTemplate);
+  return (
+    messages: ChatMessage[],
+    options: RenderOptions,
+    extra: Record<string, unknown>,
+  ): PromptPart[] => {
+    const context: Record<string, unknown> = {
+      messages: messages.map(templateMessage),
+      add_generation_prompt: true,
+      bos_token: model.bosText ?? "",
+      eos_token: model.eosText ?? "",
+      ...extra,
+    };
+    const tools = options.tools ?? [];
+    if (tools.length > 0) context.tools = tools;
+    return [{ templated: template.render(context) }];
   };
 }
 

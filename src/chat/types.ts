@@ -28,7 +28,7 @@ export interface ToolDefinition {
  */
 export type PromptPart = { special: string } | { text: string } | { templated: string };
 
-export type ChatFamily = "glm4" | "chatglm3" | "glm45" | "jinja";
+export type ChatFamily = "glm4" | "chatglm3" | "glm45" | "glm47" | "jinja";
 
 /** What a streamed reply turns into, in order. */
 export type ReplyEvent =
@@ -47,8 +47,10 @@ export interface ReplyParser {
 
 export interface RenderOptions {
   tools?: ToolDefinition[];
-  /** Include `<think>` reasoning as reasoning events (GLM-4.5). */
+  /** Think, and return `<think>` reasoning as reasoning events (GLM-4.5 and later). */
   reasoning?: boolean;
+  /** The prompt ends inside an open `<think>`, so the reply starts with reasoning. */
+  thinkingOpen?: boolean;
 }
 
 /** One model family's prompt format and reply parsing. */

@@ -1,0 +1,19 @@
+import { Glm45ReplyParser } from "./glm45-reply-parser.ts";
+import { templateRenderer } from "./jinja-format.ts";
+import type { ChatFormat, ChatModelInfo } from "./types.ts";
+
+/**
+ * GLM-4.7, 4.7-Flash and GLM-5.x: the GGUF's own template is rendered, since each version
+ * changes it (reasoning effort, deferred tools, clear_thinking) and it is the truth. Replies
+ * use GLM-4.5's markup without the newlines, and start inside `<think>` when thinking is on.
+ */
+export function createGlm47Format(model: ChatModelInfo & { chatTemplate: string }): ChatFormat {
+  const render = templateRenderer(model);
+  return {
+    family: "glm47",
+    render: (messages, options) =>
+      render(messages, options, { enable_thinking: options.reasoning ?? false }),
+    stopTokens: ["<|endoftext|>", "<|user|>", "<|observation|>", "<|assistant|>"],
+    createReplyParser: (options) => new Glm45ReplyParser(options),
+  };
+}

@@ -1,0 +1,164 @@
+import { describe, expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
+import { Template } from "@huggingface/jinja";
+import { detectChatFamily } from "../../src/chat/chat-family.ts";
+import { Glm45ReplyParser } from "../../src/chat/glm45-reply-parser.ts";
+import { createGlm47Format } from "../../src/chat/glm47.ts";
+import { promptToText } from "../../src/chat/prompt-text.ts";
+import { endsInsideThinking } from "../../src/chat/thinking-open.ts";
+import type { ChatMessage, ToolDefinition } from "../../src/chat/types.ts";
+import { feed, splitsOf } from "./reply-harness.ts";
+
+/** Versions that share GLM-4.7's compact markup, each with its own published template. */
+const VERSIONS = ["glm-4.7", "glm-4.7-flash", "glm-5", "glm-5.1", "glm-5.2", "glm-5.3-flash"];
+const official = (version: string) =>
+  readFileSync(`${import.meta.dir}/../fixtures/glm-templates/${version}.jinja`, "utf8");
+
+const weather: ToolDefinition = {
+  type: "function",
+  function: {
+    name: "get_weather",
+    description: "天气",
+    parameters: { type: "object", properties: { city: { type: "string" } } },
+  },
+};
+
+const call = (id: string, args: Record<string, unknown>) => ({
+  id,
+  type: "function" as const,
+  function: { name: "get_weather", arguments: JSON.stringify(args) },
+});
+
+/** Conversations as OpenAI clients send them: arguments as JSON strings. */
+const conversations: Record<string, { messages: ChatMessage[]; tools?: ToolDefinition[] }> = {
+  "system and user": {
+    messages: [
+      { role: "system", content: "Be brief." },
+      { role: "user", content: "Hi" },
+    ],
+  },
+  tools: { messages: [{ role: "user", content: "Weather in Paris?" }], tools: [weather] },
+  "two calls, two results, then the loop goes on": {
+    tools: [weather],
+    messages: [
+      { role: "user", content: "Paris and Rome?" },
+      {
+        role: "assistant",
+        content: null,
+        reasoning_content: "Two cities.",
+        tool_calls: [
+          call("call_1", { city: "Paris", days: 2, o: { a: [1, "二"] } }),
+          call("call_2", { city: "Rome" }),
+        ],
+      },
+      { role: "tool", tool_call_id: "call_1", content: "sunny" },
+      { role: "tool", tool_call_id: "call_2", content: "rainy" },
+    ],
+  },
+  "multi-turn with reasoning before and after the last user turn": {
+    tools: [weather],
+    messages: [
+      { role: "system", content: "Be brief." },
+      { role: "user", content: "Hi" },
+      { role: "assistant", content: "Hello!", reasoning_content: "greet them" },
+      { role: "user", content: "Weather?" },
+      {
+        role: "assistant",
+        content: "<think>inline</think>Checking.",
+        tool_calls: [call("call_3", { city: "Oslo" })],
+      },
+      { role: "tool", tool_call_id: "call_3", content: "snow" },
+      { role: "assistant", content: "It snows.", reasoning_content: "read the result" },
+      { role: "user", content: "Thanks" },
+    ],
+  },
+};
+
+/** The same conversation as transformers passes it: arguments as mappings. */
+function canonical(messages: ChatMessage[]): Record<string, unknown>[] {
+  return messages.map((message) => ({
+    ...message,
+    content: message.content ?? "",
+    ...(message.tool_calls
+      ? {
+          tool_calls: message.tool_calls.map((tc) => ({
+            ...tc,
+            function: { name: tc.function.name, arguments: JSON.parse(tc.function.arguments) },
+          })),
+        }
+      : {}),
+  }));
+}
+
+describe.each(VERSIONS)("%s: our prompt is its official template's rendering", (version) => {
+  const template = official(version);
+  const format = createGlm47Format({ chatTemplate: template });
+
+  test("the template's markers select the glm47 family, whatever the arch", () => {
+    for (const arch of ["glm4moe", "deepseek2", "glm-dsa"])
+      expect(detectChatFamily({ arch, tokenizerModel: "gpt2", chatTemplate: template })).toBe(
+        "glm47",
+      );
+  });
+
+  for (const [name, { messages, tools }] of Object.entries(conversations)) {
+    for (const reasoning of [true, false]) {
+      test(`${name}, thinking ${reasoning ? "on" : "off"}: byte-equal`, () => {
+        const ours = promptToText(format.render(messages, { tools: tools ?? [], reasoning }));
+        const reference = new Template(template).render({
+          messages: canonical(messages),
+          ...(tools ? { tools } : {}),
+          add_generation_prompt: true,
+          enable_thinking: reasoning,
+        });
+        expect(ours).toBe(reference);
+      });
+    }
+  }
+});
+
+test("GLM-4.5's template is not taken for GLM-4.7's", () => {
+  for (const version of ["glm-4.5", "glm-4.6"]) {
+    const model = { arch: "glm4moe", tokenizerModel: "gpt2", chatTemplate: official(version) };
+    expect(detectChatFamily(model)).toBe("glm45");
+  }
+});
+
+describe("thinking forced open by the prompt", () => {
+  test("GLM-4.7 opens <think> when thinking is on, and closes it when off", () => {
+    const format = createGlm47Format({ chatTemplate: official("glm-4.7") });
+    const messages: ChatMessage[] = [{ role: "user", content: "Hi" }];
+    expect(endsInsideThinking(format.render(messages, { reasoning: true }))).toBe(true);
+    expect(endsInsideThinking(format.render(messages, { reasoning: false }))).toBe(false);
+  });
+
+  const reply =
+    "r</think>C<tool_call>get_weather<arg_key>city</arg_key><arg_value>Paris</arg_value></tool_call>";
+  const expected = {
+    content: "C",
+    reasoning: "r",
+    calls: [{ name: "get_weather", arguments: '{"city":"Paris"}' }],
+  };
+
+  test("a reply that starts inside the reasoning: reasoning, content, then the call", () => {
+    const parser = new Glm45ReplyParser({ tools: [weather], reasoning: true, thinkingOpen: true });
+    expect(feed(parser, [reply])).toEqual(expected);
+  });
+
+  test.each(splitsOf(reply).map((pieces) => [pieces.length, pieces]))(
+    "split into %i pieces, the same events",
+    (_, pieces) => {
+      const parser = new Glm45ReplyParser({
+        tools: [weather],
+        reasoning: true,
+        thinkingOpen: true,
+      });
+      expect(feed(parser, pieces as string[])).toEqual(expected);
+    },
+  );
+
+  test("without reasoning asked for, the forced thought is dropped, not leaked as content", () => {
+    const parser = new Glm45ReplyParser({ tools: [weather], thinkingOpen: true });
+    expect(feed(parser, [reply])).toEqual({ content: "C", calls: expected.calls });
+  });
+});
