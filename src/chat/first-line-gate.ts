@@ -6,7 +6,10 @@ export type FirstLineDecision =
 
 /**
  * Holds back a reply's first line while it could still be one of `names` followed by a
- * newline, so a tool call's name is never streamed out as content.
+ * newline, so a tool call's name is never streamed out as content. Whitespace around the name
+ * and blank lines before it are allowed, as the official servers `strip()` the output: a real
+ * ChatGLM3 reply starts with SentencePiece's "▁" (" get_weather"), and GLM-4 may write
+ * "\n\nf\n{…}" or "f \n{…}".
  */
 export class FirstLineGate {
   private buffer = "";
@@ -18,9 +21,11 @@ export class FirstLineGate {
 
   push(text: string): FirstLineDecision {
     this.buffer += text;
-    const newline = this.buffer.indexOf("\n");
-    if (newline >= 0) return this.decideLine(this.buffer.slice(0, newline), newline);
-    if (this.couldBeName(this.buffer)) return { kind: "pending" };
+    if (this.names.length === 0) return { kind: "content", text: this.buffer };
+    const start = this.buffer.length - this.buffer.trimStart().length;
+    const newline = this.buffer.indexOf("\n", start);
+    if (newline >= 0) return this.decideLine(this.buffer.slice(start, newline).trim(), newline);
+    if (this.couldBeName(this.buffer.slice(start).trimEnd())) return { kind: "pending" };
     return { kind: "content", text: this.buffer };
   }
 

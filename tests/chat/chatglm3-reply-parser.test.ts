@@ -44,6 +44,12 @@ const rows: Row[] = [
     expected: { content: "", calls: [{ name: "search", arguments: '{"query":"北京 天气"}' }] },
   },
   {
+    name: "SentencePiece's leading space before the name (real token 30910)",
+    input: " search\n```python\ntool_call(query='x')\n```",
+    tools,
+    expected: { content: "", calls: [{ name: "search", arguments: '{"query":"x"}' }] },
+  },
+  {
     name: "nested Python literals",
     input:
       "search\n```python\ntool_call(filters={'tags': ('a', \"b\"), 'limit': None, 'exact': True}, page=1.5)\n```",

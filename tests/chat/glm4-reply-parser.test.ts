@@ -40,6 +40,24 @@ const rows: Row[] = [
     expected: { content: "", calls: [{ name: "get_weather", arguments: '{"city": "Paris"}' }] },
   },
   {
+    name: "blank lines before the name (the official server strips the output)",
+    input: '\n\nget_weather\n{"city": "Paris"}',
+    tools,
+    expected: { content: "", calls: [{ name: "get_weather", arguments: '{"city": "Paris"}' }] },
+  },
+  {
+    name: "a space after the name",
+    input: '\nget_weather \n{"city": "Paris"}',
+    tools,
+    expected: { content: "", calls: [{ name: "get_weather", arguments: '{"city": "Paris"}' }] },
+  },
+  {
+    name: "a name inside a sentence is still content",
+    input: "\n get_weather is a tool\n{}",
+    tools,
+    expected: { content: " get_weather is a tool\n{}", calls: [] },
+  },
+  {
     name: "longer tool name sharing a prefix",
     input: '\nget_weather_history\n{"days": 3}',
     tools,
