@@ -1,3 +1,4 @@
+import { parsePythonLiteral } from "./python-literal.ts";
 import type { ToolDefinition } from "./types.ts";
 
 const ARGUMENT = /<arg_key>([\s\S]*?)<\/arg_key>\s*<arg_value>([\s\S]*?)<\/arg_value>/g;
@@ -28,13 +29,18 @@ export function parseGlm45ToolCall(
   return { name, arguments: JSON.stringify(args) };
 }
 
-/** Strings are written raw, everything else as JSON; the schema settles "42" vs 42. */
+/**
+ * Strings are written raw, everything else as JSON; the schema settles "42" vs 42. A value
+ * that is not JSON may be a Python literal (`True`, `{'k': 1}`), as vLLM also reads it; past
+ * that it stays the raw text.
+ */
 function decodeValue(raw: string, isString: boolean): unknown {
   if (isString) return raw;
   try {
     return JSON.parse(raw);
   } catch {
-    return raw;
+    const python = parsePythonLiteral(raw.trim());
+    return python.ok ? python.value : raw;
   }
 }
 

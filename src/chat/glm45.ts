@@ -101,7 +101,9 @@ function splitReasoning(content: string): { reasoning: string; content: string }
 
 function encodeToolCall(call: { name: string; arguments: string }): string {
   let text = `\n<tool_call>${call.name}\n`;
-  const args = parseJsonObject(call.arguments) ?? {};
+  const args = parseJsonObject(call.arguments);
+  // The format writes one key/value pair per argument, so there must be keys to write.
+  if (!args) throw new Error(`the arguments of the call to ${call.name} are not a JSON object`);
   for (const [key, value] of Object.entries(args)) {
     const encoded = typeof value === "string" ? value : toPythonJson(value);
     text += `<arg_key>${key}</arg_key>\n<arg_value>${encoded}</arg_value>\n`;

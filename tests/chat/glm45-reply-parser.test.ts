@@ -89,6 +89,16 @@ const rows: Row[] = [
     expected: { content: "", calls: [{ name: "search", arguments: '{"q":"{bad json"}' }] },
   },
   {
+    name: "Python literals where JSON was expected are read as vLLM reads them",
+    input:
+      "<tool_call>search\n<arg_key>exact</arg_key>\n<arg_value>True</arg_value>\n<arg_key>opts</arg_key>\n<arg_value>{'n': (1, 2), 'x': None}</arg_value>\n</tool_call>",
+    tools,
+    expected: {
+      content: "",
+      calls: [{ name: "search", arguments: '{"exact":true,"opts":{"n":[1,2],"x":null}}' }],
+    },
+  },
+  {
     name: "call without arguments",
     input: "<tool_call>search\n</tool_call>",
     tools,

@@ -104,3 +104,17 @@ describe("renderGlm45Prompt", () => {
     }
   });
 });
+
+test("history arguments that are not a JSON object are refused, never turned into {}", () => {
+  const messages: ChatMessage[] = [
+    { role: "user", content: "Hi" },
+    {
+      role: "assistant",
+      content: null,
+      tool_calls: [
+        { id: "c", type: "function", function: { name: "get_weather", arguments: "city=Paris" } },
+      ],
+    },
+  ];
+  expect(() => renderGlm45Prompt(messages, {})).toThrow(/not a JSON object/);
+});
