@@ -35,7 +35,7 @@ export const ConfigSchema = t.Object({
     t.Literal("glm47"),
     t.Literal("jinja"),
   ]),
-  reasoning: t.Boolean(),
+  reasoning: t.Union([t.Literal("on"), t.Literal("off"), t.Literal("auto")]),
   logPrompts: t.Boolean(),
   help: t.Boolean(),
   version: t.Boolean(),
@@ -43,7 +43,7 @@ export const ConfigSchema = t.Object({
 export type Config = Static<typeof ConfigSchema>;
 type Key = keyof Config;
 
-type Kind = "string" | "integer" | "number" | "bytes" | "boolean" | "list";
+type Kind = "string" | "integer" | "number" | "bytes" | "boolean" | "switch" | "list";
 interface Flag {
   key: Key;
   names: string[];
@@ -169,8 +169,8 @@ export const FLAGS: Flag[] = [
   {
     key: "reasoning",
     names: ["--reasoning"],
-    kind: "boolean",
-    help: "GLM-4.5: think, and return reasoning_content",
+    kind: "switch",
+    help: "on|off|auto: whether GLM-4.5 and later think when a request does not say; auto follows the template (they think); bare --reasoning is on (default off)",
   },
   {
     key: "logPrompts",
@@ -197,7 +197,7 @@ const DEFAULTS: Config = {
   maxBody: 8 * 1024 * 1024,
   drainSeconds: 10,
   chatFormat: "auto",
-  reasoning: false,
+  reasoning: "off",
   logPrompts: false,
   help: false,
   version: false,
@@ -217,8 +217,9 @@ export function parseConfig(argv: string[], env: Record<string, string | undefin
       arg.startsWith("--") && arg.includes("=") ? splitOnce(arg) : [arg, undefined];
     const flag = FLAGS.find((candidate) => candidate.names.includes(name));
     if (!flag) throw new ConfigError(`unknown option '${arg}' (see --help)`);
-    if (flag.kind === "boolean") {
-      values[flag.key] = inline === undefined ? true : convert(flag, inline, name, undefined);
+    if (flag.kind === "boolean" || (flag.kind === "switch" && !isSwitchValue(argv[i + 1]))) {
+      const bare = flag.kind === "boolean" ? true : "on";
+      values[flag.key] = inline === undefined ? bare : convert(flag, inline, name, undefined);
       continue;
     }
     const raw = inline ?? argv[++i];
@@ -258,6 +259,11 @@ function convert(flag: Flag, raw: string, source: string, previous: unknown): un
       if (/^(1|true|yes|on)$/i.test(raw)) return true;
       if (/^(0|false|no|off|)$/i.test(raw)) return false;
       throw new ConfigError(`${source} must be true or false, not '${raw}'`);
+    case "switch":
+      if (/^auto$/i.test(raw)) return "auto";
+      if (/^(1|true|yes|on)$/i.test(raw)) return "on";
+      if (/^(0|false|no|off)$/i.test(raw)) return "off";
+      throw new ConfigError(`${source} must be on, off or auto, not '${raw}'`);
     case "list": {
       const items = raw
         .split(",")
@@ -290,6 +296,11 @@ function parseBytes(raw: string, source: string): number {
   return Math.floor(Number(match[1]) * unit);
 }
 
+/** A switch flag takes the next argument only when it is one of its values. */
+function isSwitchValue(next: string | undefined): boolean {
+  return next !== undefined && /^(auto|on|off|true|false|yes|no|1|0)$/i.test(next);
+}
+
 function envNames(flag: Flag): string[] {
   return flag.env ?? [`GLM_${flag.key.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`];
 }
@@ -302,7 +313,7 @@ function splitOnce(arg: string): [string, string] {
 /** The --help text, generated from FLAGS so it cannot drift. */
 export function helpText(): string {
   const lines = FLAGS.map((flag) => {
-    const value = flag.kind === "boolean" ? "" : " <value>";
+    const value = flag.kind === "boolean" ? "" : flag.kind === "switch" ? " [value]" : " <value>";
     const names = `${flag.names.join(", ")}${value}`.padEnd(30);
     const env = envNames(flag);
     return `  ${names} ${flag.help}${env.length ? ` [env ${env.join(", ")}]` : ""}`;

@@ -73,7 +73,7 @@ export class CompletionService {
     readonly engine: Engine,
     readonly format: ChatFormat,
     readonly queue: Semaphore,
-    private readonly reasoning: boolean,
+    private readonly reasoning: "on" | "off" | "auto",
     private readonly keepTranscripts = false,
   ) {}
 
@@ -114,7 +114,7 @@ export class CompletionService {
     refuseUnknownToolChoice(request);
     const render: RenderOptions = {
       tools: applyToolChoice(request.tools, request.toolChoice),
-      reasoning: request.reasoning ?? this.reasoning,
+      reasoning: request.reasoning ?? this.thinksByDefault(),
     };
     const parts = this.render(request.messages, render, request.conversationParam);
     this.refuseHugePrompt(parts, request.conversationParam);
@@ -271,6 +271,12 @@ export class CompletionService {
         param,
       );
     }
+  }
+
+  /** --reasoning: on, off, or auto (what the template does when nothing switches it). */
+  private thinksByDefault(): boolean {
+    if (this.reasoning === "auto") return this.format.thinksByDefault;
+    return this.reasoning === "on";
   }
 
   private logprobEntry(piece: GenerationPiece): TokenLogprobEntry {

@@ -12,6 +12,7 @@ export function createChatGlm3Format(): ChatFormat {
     family: "chatglm3",
     render: renderChatGlm3Prompt,
     stopTokens: ["<|user|>", "<|observation|>"],
+    thinksByDefault: false,
     createReplyParser: (options) => new ChatGlm3ReplyParser(options.tools ?? []),
   };
 }

@@ -22,6 +22,7 @@ export function createGlm4Format(chatTemplate: string | null): ChatFormat {
     family: "glm4",
     render: (messages, options) => renderGlm4Prompt(messages, options, preamble),
     stopTokens: ["<|endoftext|>", "<|user|>", "<|observation|>"],
+    thinksByDefault: false,
     createReplyParser: (options) => new Glm4ReplyParser(options.tools ?? []),
   };
 }

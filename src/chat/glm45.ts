@@ -26,6 +26,7 @@ export function createGlm45Format(): ChatFormat {
     render: renderGlm45Prompt,
     // The official guide lists <|assistant|> too: a model that starts a new turn has finished.
     stopTokens: ["<|endoftext|>", "<|user|>", "<|observation|>", "<|assistant|>"],
+    thinksByDefault: true,
     createReplyParser: (options) => new Glm45ReplyParser(options),
   };
 }

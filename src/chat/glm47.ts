@@ -14,6 +14,7 @@ export function createGlm47Format(model: ChatModelInfo & { chatTemplate: string 
     render: (messages, options) =>
       render(messages, options, { enable_thinking: options.reasoning ?? false }),
     stopTokens: ["<|endoftext|>", "<|user|>", "<|observation|>", "<|assistant|>"],
+    thinksByDefault: true,
     createReplyParser: (options) => new Glm45ReplyParser(options),
   };
 }

@@ -17,6 +17,7 @@ export function createJinjaFormat(model: ChatModelInfo & { chatTemplate: string 
     family: "jinja",
     render: (messages, options) => render(messages, options, {}),
     stopTokens: [],
+    thinksByDefault: false,
     createReplyParser: () => new ContentReplyParser(),
   };
 }

@@ -59,6 +59,8 @@ export interface ChatFormat {
   render(messages: ChatMessage[], options: RenderOptions): PromptPart[];
   /** Special token texts that end a reply, besides the model's EOG tokens. */
   stopTokens: string[];
+  /** Whether the model thinks when nothing switches it (its template's default). */
+  thinksByDefault: boolean;
   createReplyParser(options: RenderOptions): ReplyParser;
 }
 

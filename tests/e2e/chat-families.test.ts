@@ -121,6 +121,23 @@ describe("GLM-4.5 with --reasoning", () => {
     expect(kinds.indexOf("content")).toBeGreaterThan(kinds.lastIndexOf("reasoning"));
     expect(chunks.map((chunk) => JSON.stringify(chunk)).join("")).not.toContain("think>");
   });
+
+  test("--reasoning auto follows the template, which thinks; a request can still turn it off", async () => {
+    await using server = await startServer({
+      model,
+      args: ["--chat-format", "glm45", "--reasoning", "auto"],
+    });
+    const completion = await server.client.chat.completions.create({ model: "x", messages: ask });
+    const message = completion.choices[0]?.message as WithReasoning<OpenAI.ChatCompletionMessage>;
+    expect(message.reasoning_content).toBe("Two plus two makes four");
+    const off = await server.client.chat.completions.create({
+      model: "x",
+      messages: ask,
+      reasoning_effort: "none",
+    } as OpenAI.ChatCompletionCreateParamsNonStreaming);
+    const plain = off.choices[0]?.message as WithReasoning<OpenAI.ChatCompletionMessage>;
+    expect(plain.reasoning_content).toBeUndefined();
+  });
 });
 
 test("--chat-format jinja on a model without a chat template exits 2 naming --chat-format", async () => {
