@@ -96,6 +96,13 @@ GLM_API void glm_model_free(glm_model *model);
  * or GLM_ERR_BUFFER-style: when buf is too small, returns -(length + 1). */
 GLM_API int32_t glm_model_info_json(glm_model *model, char *buf, int32_t buf_size);
 
+/* Tokens that generated text shows as their text even where the GGUF types them CONTROL: the
+ * reply markers a chat format parses (<think>, <tool_call>, ...), which would otherwise print
+ * as nothing. Replaces the model's set (none by default); call it before glm_engine_open. Ids
+ * outside the vocabulary are refused with GLM_ERR_INVALID. */
+GLM_API int32_t glm_model_set_visible_tokens(glm_model *model, const int32_t *tokens,
+                                             int32_t n_tokens);
+
 /* Tokenizes text_len bytes. parse_special = 1 turns special-token text into its token.
  * Returns the token count, or -(count) when `tokens` is too small. */
 GLM_API int32_t glm_tokenize(glm_model *model, const char *text, int32_t text_len,

@@ -172,11 +172,15 @@ bool is_stop_token(const glm_engine *e, const Request &request, llama_token toke
 }
 
 std::string token_text(const glm_engine *e, llama_token token) {
+  const auto &visible = e->model->visible;
+  // Control tokens print as nothing, unless the chat format reads them (reply markers).
+  const bool special = token >= 0 && static_cast<size_t>(token) < visible.size() &&
+                       visible[static_cast<size_t>(token)];
   char buf[256];
-  const int32_t n = llama_token_to_piece(e->model->vocab, token, buf, sizeof buf, 0, false);
+  const int32_t n = llama_token_to_piece(e->model->vocab, token, buf, sizeof buf, 0, special);
   if (n >= 0) return std::string(buf, n);
   std::string big(static_cast<size_t>(-n), '\0');
-  const int32_t m = llama_token_to_piece(e->model->vocab, token, big.data(), -n, 0, false);
+  const int32_t m = llama_token_to_piece(e->model->vocab, token, big.data(), -n, 0, special);
   big.resize(std::max(m, 0));
   return big;
 }

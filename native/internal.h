@@ -87,6 +87,8 @@ struct glm_model {
   std::string error; // written by the loader before status is published
   llama_model *model = nullptr;
   const llama_vocab *vocab = nullptr;
+  // Per token id: render as text in generated output even if it is a CONTROL token.
+  std::vector<bool> visible;
 };
 
 // --- engine (engine.cpp, inference_loop.cpp) ---

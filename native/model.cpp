@@ -211,6 +211,25 @@ GLM_API int32_t glm_model_info_json(glm_model *m, char *buf, int32_t buf_size) {
   });
 }
 
+GLM_API int32_t glm_model_set_visible_tokens(glm_model *m, const int32_t *tokens,
+                                             int32_t n_tokens) {
+  return glm_guard([&] {
+    const int32_t ready = require_ready(m);
+    if (ready != GLM_OK) return ready;
+    if (n_tokens < 0 || (tokens == nullptr && n_tokens > 0))
+      return glm_fail(GLM_ERR_INVALID, "tokens is NULL or n_tokens is negative");
+    const int32_t n_vocab = llama_vocab_n_tokens(m->vocab);
+    std::vector<bool> visible(static_cast<size_t>(n_vocab), false);
+    for (int32_t i = 0; i < n_tokens; ++i) {
+      if (tokens[i] < 0 || tokens[i] >= n_vocab)
+        return glm_fail(GLM_ERR_INVALID, "token id " + std::to_string(tokens[i]) + " is out of range");
+      visible[static_cast<size_t>(tokens[i])] = true;
+    }
+    m->visible = std::move(visible);
+    return static_cast<int32_t>(GLM_OK);
+  });
+}
+
 GLM_API int32_t glm_tokenize(glm_model *m, const char *text, int32_t text_len,
                              int32_t parse_special, int32_t *tokens, int32_t max_tokens) {
   return glm_guard([&] {

@@ -4,7 +4,7 @@ import { createApp } from "./api/app.ts";
 import { CompletionService } from "./api/completion-service.ts";
 import { Metrics } from "./api/metrics.ts";
 import { ServerState } from "./api/server-state.ts";
-import { createChatFormat, detectChatFamily } from "./chat/index.ts";
+import { createChatFormat, detectChatFamily, replyMarkers } from "./chat/index.ts";
 import type { ChatFamily } from "./chat/types.ts";
 import type { Config } from "./config.ts";
 import { defaultContextSize } from "./context-size.ts";
@@ -54,6 +54,8 @@ export async function startServer(
     `glm-serve: listening on ${url}; loading ${modelId}, /health answers 503 until ready`,
   );
   const progress = createLoadProgress(process.stderr, modelId);
+  const familyOf = (model: Parameters<typeof detectChatFamily>[0]): ChatFamily =>
+    config.chatFormat === "auto" ? detectChatFamily(model) : config.chatFormat;
   let engine: Engine;
   try {
     engine = await Engine.open(
@@ -66,6 +68,7 @@ export async function startServer(
         gpuLayers: config.gpuLayers,
         load: config.loadMode,
         hugePages: config.hugePages === "on",
+        visibleTokens: (model) => replyMarkers(familyOf(model)),
         ...(config.threads ? { threads: config.threads } : {}),
       },
       (fraction) => {
@@ -77,8 +80,7 @@ export async function startServer(
     await listener.stop();
     throw new StartupError(`cannot load ${modelPath}: ${(error as Error).message}`);
   }
-  const family: ChatFamily =
-    config.chatFormat === "auto" ? detectChatFamily(engine.info) : config.chatFormat;
+  const family = familyOf(engine.info);
   try {
     const format = createChatFormat(family, { chatTemplate: engine.info.chatTemplate });
     const queue = new Semaphore(config.parallel, config.queueLimit);

@@ -1,5 +1,5 @@
 import { ContentReplyParser } from "../chat/content-reply-parser.ts";
-import { promptToText } from "../chat/prompt-text.ts";
+import { joinTextParts, promptToText } from "../chat/prompt-text.ts";
 import { StopStringMatcher } from "../chat/stop-strings.ts";
 import { endsInsideThinking } from "../chat/thinking-open.ts";
 import { applyToolChoice } from "../chat/tool-choice.ts";
@@ -291,7 +291,7 @@ export class CompletionService {
   }
 
   private tokenize(parts: PromptPart[]): number[] {
-    return parts.flatMap((part) => {
+    return joinTextParts(parts).flatMap((part) => {
       if ("special" in part)
         return this.specialId(part.special) ?? this.engine.tokenize(part.special, true);
       if ("templated" in part) return this.engine.tokenize(part.templated, true);

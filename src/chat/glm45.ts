@@ -1,6 +1,8 @@
 import { Glm45ReplyParser } from "./glm45-reply-parser.ts";
 import { parseJsonObject } from "./json-object.ts";
+import { withMarkers } from "./marker-parts.ts";
 import { toPythonJson } from "./python-json.ts";
+import { GLM45_MARKERS } from "./reply-markers.ts";
 import type {
   ChatFormat,
   ChatMessage,
@@ -34,7 +36,7 @@ export function createGlm45Format(): ChatFormat {
 export function renderGlm45Prompt(messages: ChatMessage[], options: RenderOptions): PromptPart[] {
   const parts: PromptPart[] = [{ special: "[gMASK]" }, { special: "<sop>" }];
   const tools = options.tools ?? [];
-  if (tools.length > 0) parts.push({ special: "<|system|>" }, { text: renderToolList(tools) });
+  if (tools.length > 0) parts.push({ special: "<|system|>" }, ...renderToolList(tools));
   const lastUser = messages.findLastIndex((message) => message.role === "user");
   messages.forEach((message, index) => {
     const previous = messages[index - 1];
@@ -43,14 +45,17 @@ export function renderGlm45Prompt(messages: ChatMessage[], options: RenderOption
   });
   parts.push({ special: "<|assistant|>" });
   // The template's enable_thinking=false: an empty think block tells the model to skip it.
-  if (!options.reasoning) parts.push({ text: "\n<think></think>" });
+  if (!options.reasoning) parts.push({ text: "\n" }, THINK, END_THINK);
   return parts;
 }
 
-function renderToolList(tools: ToolDefinition[]): string {
+const THINK: PromptPart = { special: "<think>" };
+const END_THINK: PromptPart = { special: "</think>" };
+
+function renderToolList(tools: ToolDefinition[]): PromptPart[] {
   // Like the template's `tool | tojson`: the whole tool object, one per line.
   const lines = tools.map((tool) => `${toPythonJson(tool)}\n`);
-  return `${TOOLS_INTRO}${lines.join("")}${TOOLS_OUTRO}`;
+  return withMarkers(`${TOOLS_INTRO}${lines.join("")}${TOOLS_OUTRO}`, GLM45_MARKERS);
 }
 
 function renderMessage(
@@ -64,10 +69,15 @@ function renderMessage(
   if (message.role !== "tool") {
     return [{ special: `<|${message.role}|>` }, { text: `\n${content}` }];
   }
-  const response: PromptPart = { text: `\n<tool_response>\n${content}\n</tool_response>` };
+  const response: PromptPart[] = [
+    { text: "\n" },
+    { special: "<tool_response>" },
+    { text: `\n${content}\n` },
+    { special: "</tool_response>" },
+  ];
   // Consecutive tool results share one observation turn.
-  if (previous?.role === "tool") return [response];
-  return [{ special: "<|observation|>" }, response];
+  if (previous?.role === "tool") return response;
+  return [{ special: "<|observation|>" }, ...response];
 }
 
 /** The template's enable_thinking=false also appends the "/nothink" soft switch to user turns. */
@@ -82,11 +92,17 @@ function renderAssistant(message: ChatMessage, keepReasoning: boolean): PromptPa
   // The template prefers an explicit reasoning_content over <think> inside the content.
   const reasoning = message.reasoning_content ?? split.reasoning;
   const content = split.content;
-  let text =
-    keepReasoning && reasoning ? `\n<think>${reasoning.trim()}</think>` : "\n<think></think>";
-  if (content.trim()) text += `\n${content.trim()}`;
-  for (const call of message.tool_calls ?? []) text += encodeToolCall(call.function);
-  return [{ special: "<|assistant|>" }, { text }];
+  const kept = keepReasoning && reasoning ? [{ text: reasoning.trim() }] : [];
+  const parts: PromptPart[] = [
+    { special: "<|assistant|>" },
+    { text: "\n" },
+    THINK,
+    ...kept,
+    END_THINK,
+  ];
+  if (content.trim()) parts.push({ text: `\n${content.trim()}` });
+  for (const call of message.tool_calls ?? []) parts.push(...encodeToolCall(call.function));
+  return parts;
 }
 
 /** Splits "<think>r</think>c" the way the template does; no </think> means no reasoning. */
@@ -100,14 +116,21 @@ function splitReasoning(content: string): { reasoning: string; content: string }
   return { reasoning, content: after.replace(/^\n+/, "") };
 }
 
-function encodeToolCall(call: { name: string; arguments: string }): string {
-  let text = `\n<tool_call>${call.name}\n`;
+function encodeToolCall(call: { name: string; arguments: string }): PromptPart[] {
   const args = parseJsonObject(call.arguments);
   // The format writes one key/value pair per argument, so there must be keys to write.
   if (!args) throw new Error(`the arguments of the call to ${call.name} are not a JSON object`);
+  const parts: PromptPart[] = [
+    { text: "\n" },
+    { special: "<tool_call>" },
+    { text: `${call.name}\n` },
+  ];
   for (const [key, value] of Object.entries(args)) {
     const encoded = typeof value === "string" ? value : toPythonJson(value);
-    text += `<arg_key>${key}</arg_key>\n<arg_value>${encoded}</arg_value>\n`;
+    parts.push({ special: "<arg_key>" }, { text: key }, { special: "</arg_key>" }, { text: "\n" });
+    parts.push({ special: "<arg_value>" }, { text: encoded }, { special: "</arg_value>" });
+    parts.push({ text: "\n" });
   }
-  return `${text}</tool_call>`;
+  parts.push({ special: "</tool_call>" });
+  return parts;
 }

@@ -69,10 +69,19 @@ export class Engine {
     const lib = await loadNativeLibrary();
     const { model, wake } = await loadModel(lib, path, options, onProgress);
     const slots = options.slots ?? 1;
+    const shape = readModelInfo(lib, model);
     const ctxSize =
-      typeof options.ctxSize === "function"
-        ? options.ctxSize(readModelInfo(lib, model))
-        : (options.ctxSize ?? 4096);
+      typeof options.ctxSize === "function" ? options.ctxSize(shape) : (options.ctxSize ?? 4096);
+    if (options.visibleTokens) {
+      const ids = options.visibleTokens(shape).flatMap((text) => shape.specialTokens[text] ?? []);
+      const status = lib.setVisibleTokens(model, Int32Array.from(ids));
+      if (status < 0) {
+        const error = errorFromStatus(status, lib.lastError());
+        lib.modelFree(model);
+        wake.close();
+        throw error;
+      }
+    }
     let engine: Engine | undefined;
     const engineWake = lib.createWakeCallback(() => engine?.drain());
     const handle = lib.engineOpen(

@@ -32,6 +32,7 @@ const symbols = {
     result: "i32",
   },
   glm_detokenize: { parameters: ["pointer", "buffer", "i32", "buffer", "i32"], result: "i32" },
+  glm_model_set_visible_tokens: { parameters: ["pointer", "buffer", "i32"], result: "i32" },
   glm_engine_open: {
     parameters: ["pointer", "i32", "i32", "i32", "i32", "i32", "i32", "function"],
     result: "pointer",
@@ -97,6 +98,8 @@ export function openDenoLibrary(path: string): NativeLibrary {
     modelProgress: (model) => call("glm_model_progress", model),
     modelFree: (model) => call("glm_model_free", model),
     modelInfoJson: (model, buf) => call("glm_model_info_json", model, buf, buf.length),
+    setVisibleTokens: (model, tokens) =>
+      call("glm_model_set_visible_tokens", model, tokens, tokens.length),
     tokenize: (model, text, parseSpecial, out) =>
       call("glm_tokenize", model, text, text.length, parseSpecial ? 1 : 0, out, out.length),
     detokenize: (model, tokens, out) =>

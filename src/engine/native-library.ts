@@ -24,6 +24,7 @@ export interface NativeLibrary {
   modelProgress(model: NativeHandle): number;
   modelFree(model: NativeHandle): void;
   modelInfoJson(model: NativeHandle, buf: Uint8Array): number;
+  setVisibleTokens(model: NativeHandle, tokens: Int32Array): number;
   tokenize(model: NativeHandle, text: Uint8Array, parseSpecial: boolean, out: Int32Array): number;
   detokenize(model: NativeHandle, tokens: Int32Array, out: Uint8Array): number;
 

@@ -30,6 +30,11 @@ export interface EngineOptions {
   load?: ModelLoad;
   /** Put weights that are read into memory on transparent huge pages (Linux); default true. */
   hugePages?: boolean;
+  /**
+   * Special tokens, by text, that generated text shows even where the GGUF types them CONTROL
+   * (the reply markers a chat format parses); picked once the model is known.
+   */
+  visibleTokens?: (model: Omit<ModelInfo, "nCtxSlot" | "nSlots">) => string[];
 }
 
 export type ModelLoad = "auto" | "read" | "mmap";

@@ -17,13 +17,14 @@ export function createGlm4Vocab(
   realIds: boolean,
   glm45Markup: boolean,
   filler?: (id: number) => string,
+  markupType: TokenType = TokenType.userDefined,
 ): Vocab {
   const vocab = createBpeVocab();
   for (const word of [" t", " the", "Hello", " world"]) addBpeWord(vocab, word);
   addBpeWord(vocab, "你好", realIds ? 109377 : undefined, filler);
   if (realIds) vocab.padTo(GLM4_FIRST_SPECIAL_ID, filler);
   for (const token of GLM4_SPECIAL_TOKENS) vocab.add(token, TokenType.control);
-  if (glm45Markup) for (const token of GLM45_MARKUP_TOKENS) vocab.add(token, TokenType.userDefined);
+  if (glm45Markup) for (const token of GLM45_MARKUP_TOKENS) vocab.add(token, markupType);
   return vocab;
 }
 

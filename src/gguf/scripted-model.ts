@@ -34,6 +34,8 @@ export interface ScriptedModelSpec {
   /** Default: the family's published template; null writes none. */
   chatTemplate?: string | null;
   contextLength?: number;
+  /** GLM-4.5's markup tokens typed CONTROL, as some conversions type them, not user-defined. */
+  markupAsControl?: boolean;
 }
 
 /** Where the reply comes from: each token's one-hot embedding selects its successor's logit. */
@@ -52,7 +54,12 @@ export function writeScriptedModel(path: string, spec: ScriptedModelSpec): void 
   const vocab =
     vocabulary === "chatglm3"
       ? createChatglm3Vocab(realIds)
-      : createGlm4Vocab(realIds, vocabulary === "glm45");
+      : createGlm4Vocab(
+          realIds,
+          vocabulary === "glm45",
+          undefined,
+          spec.markupAsControl ? TokenType.control : TokenType.userDefined,
+        );
   const textOf = vocabulary === "chatglm3" ? spmPieceText : bpePieceText;
   const eos = requireToken(vocab, vocabulary === "chatglm3" ? "</s>" : "<|endoftext|>");
   const after = requireToken(vocab, spec.after ?? "<|assistant|>");

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { promptToText } from "../../src/chat/prompt-text.ts";
+import { joinTextParts, promptToText } from "../../src/chat/prompt-text.ts";
 
 describe("promptToText", () => {
   test("joins every kind of part in order", () => {
@@ -7,4 +7,23 @@ describe("promptToText", () => {
       "<|user|>\nhi<x>",
     );
   });
+});
+
+test("joinTextParts makes text between special tokens one part, as the tokenizer must see it", () => {
+  expect(
+    joinTextParts([
+      { text: "\nA" },
+      { text: "\n" },
+      { special: "<t>" },
+      { text: "b" },
+      { templated: "c" },
+      { text: "d" },
+    ]),
+  ).toEqual([
+    { text: "\nA\n" },
+    { special: "<t>" },
+    { text: "b" },
+    { templated: "c" },
+    { text: "d" },
+  ]);
 });

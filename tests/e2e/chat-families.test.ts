@@ -172,3 +172,52 @@ test("--chat-format jinja on a model without a chat template exits 2 naming --ch
   expect(mentions[0]).toMatch(/^glm-serve: .*chat template/);
   expect(stderr).not.toMatch(/^\s+at /m);
 });
+
+test("GLM-4.5 markup typed CONTROL still reaches the parser: reasoning and the call come back", async () => {
+  // Control tokens print as nothing unless the engine is told the format reads them.
+  await using server = await startServer({
+    model: {
+      vocabulary: "glm45",
+      markupAsControl: true,
+      end: "<|observation|>",
+      chain: [
+        "\n",
+        "<think>",
+        "Paris",
+        "</think>",
+        "\n",
+        "<tool_call>",
+        "get_weather",
+        "\n",
+        "<arg_key>",
+        "city",
+        "</arg_key>",
+        "<arg_value>",
+        "Paris",
+        "</arg_value>",
+        "</tool_call>",
+      ],
+    },
+    args: ["--chat-format", "glm45", "--reasoning"],
+  });
+  const completion = await server.client.chat.completions.create({
+    model: "x",
+    messages: ask,
+    tools: [
+      {
+        type: "function",
+        function: {
+          name: "get_weather",
+          parameters: { type: "object", properties: { city: { type: "string" } } },
+        },
+      },
+    ],
+  });
+  const message = completion.choices[0]?.message as WithReasoning<OpenAI.ChatCompletionMessage>;
+  expect(message.reasoning_content).toBe("Paris");
+  const call = message.tool_calls?.[0];
+  expect(call?.type === "function" ? JSON.parse(call.function.arguments) : null).toEqual({
+    city: "Paris",
+  });
+  expect(completion.choices[0]?.finish_reason).toBe("tool_calls");
+});
