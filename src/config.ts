@@ -30,6 +30,7 @@ export const ConfigSchema = t.Object({
   chatFormat: t.Union([
     t.Literal("auto"),
     t.Literal("glm4"),
+    t.Literal("glm4-0414"),
     t.Literal("chatglm3"),
     t.Literal("glm45"),
     t.Literal("glm47"),
@@ -164,7 +165,7 @@ export const FLAGS: Flag[] = [
     key: "chatFormat",
     names: ["--chat-format"],
     kind: "string",
-    help: "auto|glm4|chatglm3|glm45|glm47|jinja (default auto, from the GGUF's template and arch)",
+    help: "auto|glm4|glm4-0414|chatglm3|glm45|glm47|jinja (default auto, from the GGUF's template and arch)",
   },
   {
     key: "reasoning",

@@ -14,9 +14,15 @@ export function detectChatFamily(model: {
   chatTemplate: string | null;
 }): ChatFamily {
   if (model.chatTemplate?.includes(GLM47_MARKER)) return "glm47";
+  if (isGlm40414Template(model.chatTemplate)) return "glm4-0414";
   if (model.arch === "chatglm" && model.tokenizerModel === "gpt2") return "glm4";
   if (model.arch === "chatglm" && model.tokenizerModel === "llama") return "chatglm3";
   if (model.arch === "glm4") return "glm4";
   if (model.arch === "glm4moe") return "glm45";
   return "jinja";
+}
+
+/** GLM-4-0414 / Z1: GLM-4's tools block, but from the `tools` argument (9b-chat reads a message's). */
+function isGlm40414Template(template: string | null): boolean {
+  return !!template && template.includes("# 可用工具") && !template.includes("item['tools']");
 }

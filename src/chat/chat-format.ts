@@ -1,5 +1,6 @@
 import { createChatGlm3Format } from "./chatglm3.ts";
 import { createGlm4Format } from "./glm4.ts";
+import { createGlm40414Format } from "./glm4-0414.ts";
 import { createGlm45Format } from "./glm45.ts";
 import { createGlm47Format } from "./glm47.ts";
 import { createJinjaFormat } from "./jinja-format.ts";
@@ -17,5 +18,6 @@ export function createChatFormat(family: ChatFamily, model: ChatModelInfo): Chat
     );
   }
   if (family === "glm47") return createGlm47Format({ ...model, chatTemplate });
+  if (family === "glm4-0414") return createGlm40414Format({ ...model, chatTemplate });
   return createJinjaFormat({ ...model, chatTemplate });
 }

@@ -22,8 +22,15 @@ export function createJinjaFormat(model: ChatModelInfo & { chatTemplate: string 
   };
 }
 
-/** Renders the model's template as transformers' apply_chat_template would, plus `extra`. */
-export function templateRenderer(model: ChatModelInfo & { chatTemplate: string }) {
+/**
+ * Renders the model's template as transformers' apply_chat_template would, plus `extra`;
+ * `shape` turns our messages into the turns the template reads.
+ */
+export function templateRenderer(
+  model: ChatModelInfo & { chatTemplate: string },
+  shape: (messages: ChatMessage[]) => Record<string, unknown>[] = (messages) =>
+    messages.map(templateMessage),
+) {
   const template = new Template(model.chatTemplate);
   return (
     messages: ChatMessage[],
@@ -31,7 +38,7 @@ export function templateRenderer(model: ChatModelInfo & { chatTemplate: string }
     extra: Record<string, unknown>,
   ): PromptPart[] => {
     const context: Record<string, unknown> = {
-      messages: messages.map(templateMessage),
+      messages: shape(messages),
       add_generation_prompt: true,
       bos_token: model.bosText ?? "",
       eos_token: model.eosText ?? "",

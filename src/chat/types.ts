@@ -28,7 +28,7 @@ export interface ToolDefinition {
  */
 export type PromptPart = { special: string } | { text: string } | { templated: string };
 
-export type ChatFamily = "glm4" | "chatglm3" | "glm45" | "glm47" | "jinja";
+export type ChatFamily = "glm4" | "glm4-0414" | "chatglm3" | "glm45" | "glm47" | "jinja";
 
 /** What a streamed reply turns into, in order. */
 export type ReplyEvent =

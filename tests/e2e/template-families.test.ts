@@ -119,3 +119,48 @@ describe("GLM-4.7 (template-detected): reasoning, then a compact tool call", () 
     });
   });
 });
+
+describe("GLM-Z1-0414 (template-detected): reasoning, then a GLM-4 call", () => {
+  let server: ServerProcess;
+  beforeAll(async () => {
+    // Z1's template ends every prompt in "<|assistant|>\n<think>".
+    server = await startServer({
+      model: {
+        vocabulary: "glm45",
+        chatTemplate: readFileSync(
+          `${import.meta.dir}/../fixtures/glm-templates/glm-z1-0414.jinja`,
+          "utf8",
+        ),
+        after: "<think>",
+        end: "<|observation|>",
+        chain: ["Paris", " it is", "</think>", "\n", "get_weather", "\n", '{"city": "Paris"}'],
+      },
+      args: ["--reasoning", "auto"],
+    });
+  });
+  afterAll(async () => {
+    await server.stop("SIGKILL");
+  });
+
+  test("reasoning_content, then the call; streamed and not agree", async () => {
+    const request = {
+      model: "x",
+      messages: [{ role: "user" as const, content: "Weather?" }],
+      tools: [getWeather],
+    };
+    const completion = await server.client.chat.completions.create(request);
+    const message = completion.choices[0]?.message as {
+      reasoning_content?: string;
+    } & (typeof completion.choices)[0]["message"];
+    expect(message.reasoning_content).toBe("Paris it is");
+    const fn = message.tool_calls?.[0];
+    expect(fn?.type === "function" ? JSON.parse(fn.function.arguments) : null).toEqual({
+      city: "Paris",
+    });
+    const final = await server.client.chat.completions.stream(request).finalChatCompletion();
+    const streamed = final.choices[0]?.message.tool_calls?.[0];
+    expect(streamed?.type === "function" ? streamed.function.arguments : "").toBe(
+      fn?.type === "function" ? fn.function.arguments : "-",
+    );
+  });
+});
