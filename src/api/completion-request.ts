@@ -8,6 +8,8 @@ export interface CompletionConversation {
   toolChoice?: ToolChoice;
   /** Think before answering; undefined follows the server's --reasoning. */
   reasoning?: boolean;
+  /** The request's effort word (low, medium, high, max), for templates that read it. */
+  reasoningEffort?: string;
   /** The request field that holds the conversation, named in errors (`messages`, `input`). */
   conversationParam: string;
 }

@@ -115,6 +115,7 @@ export class CompletionService {
     const render: RenderOptions = {
       tools: applyToolChoice(request.tools, request.toolChoice),
       reasoning: request.reasoning ?? this.thinksByDefault(),
+      ...(request.reasoningEffort ? { reasoningEffort: request.reasoningEffort } : {}),
     };
     const parts = this.render(request.messages, render, request.conversationParam);
     this.refuseHugePrompt(parts, request.conversationParam);

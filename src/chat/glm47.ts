@@ -12,7 +12,10 @@ export function createGlm47Format(model: ChatModelInfo & { chatTemplate: string 
   return {
     family: "glm47",
     render: (messages, options) =>
-      render(messages, options, { enable_thinking: options.reasoning ?? false }),
+      render(messages, options, {
+        enable_thinking: options.reasoning ?? false,
+        ...(options.reasoningEffort ? { reasoning_effort: options.reasoningEffort } : {}),
+      }),
     stopTokens: ["<|endoftext|>", "<|user|>", "<|observation|>", "<|assistant|>"],
     thinksByDefault: true,
     createReplyParser: (options) => new Glm45ReplyParser(options),

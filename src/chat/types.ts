@@ -49,6 +49,8 @@ export interface RenderOptions {
   tools?: ToolDefinition[];
   /** Think, and return `<think>` reasoning as reasoning events (GLM-4.5 and later). */
   reasoning?: boolean;
+  /** How hard to think, where the template reads it (GLM-5.2: high, max; 5.3-Flash: low too). */
+  reasoningEffort?: string;
   /** The prompt ends inside an open `<think>`, so the reply starts with reasoning. */
   thinkingOpen?: boolean;
 }

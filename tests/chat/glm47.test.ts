@@ -162,3 +162,13 @@ describe("thinking forced open by the prompt", () => {
     expect(feed(parser, [reply])).toEqual({ content: "C", calls: expected.calls });
   });
 });
+
+test("GLM-5.2 reads the request's reasoning effort: Max by default, High when asked", () => {
+  const format = createGlm47Format({ chatTemplate: official("glm-5.2") });
+  const messages: ChatMessage[] = [{ role: "user", content: "Hi" }];
+  const text = (options: Parameters<typeof format.render>[1]) =>
+    promptToText(format.render(messages, options));
+  expect(text({ reasoning: true })).toContain("<|system|>Reasoning Effort: Max");
+  expect(text({ reasoning: true, reasoningEffort: "high" })).toContain("Reasoning Effort: High");
+  expect(text({ reasoning: false })).not.toContain("Reasoning Effort");
+});

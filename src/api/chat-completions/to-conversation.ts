@@ -21,6 +21,9 @@ export function toCompletionRequest(body: ChatCompletionRequest): CompletionRequ
     ...(grammar !== undefined ? { grammar } : {}),
     ...(logprobs !== undefined ? { logprobs } : {}),
     ...(reasoning !== undefined ? { reasoning } : {}),
+    ...(body.reasoning_effort && body.reasoning_effort !== "none"
+      ? { reasoningEffort: body.reasoning_effort }
+      : {}),
     ...(body.parallel_tool_calls === false ? { parallelToolCalls: false } : {}),
     conversationParam: "messages",
   };

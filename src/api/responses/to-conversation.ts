@@ -55,6 +55,7 @@ export function conversationOf(
     tools: toolsOf(body.tools ?? [], skipTool),
     ...(toolChoice !== undefined ? { toolChoice } : {}),
     ...(typeof effort === "string" ? { reasoning: effort !== "none" } : {}),
+    ...(typeof effort === "string" && effort !== "none" ? { reasoningEffort: effort } : {}),
     ...(body.parallel_tool_calls === false ? { parallelToolCalls: false } : {}),
     conversationParam: "input",
   };
