@@ -223,7 +223,8 @@ export class CompletionService {
     }
     yield* limit(parser.push(stops.flush()));
     yield* limit(parser.end());
-    const toolCall = parser.sawToolCall;
+    // A reply cut by max_tokens says so, even when a call had started.
+    const toolCall = parser.sawToolCall && finish !== "length";
     yield {
       kind: "finish",
       finishReason: toolCall ? "tool_calls" : finish,

@@ -1,6 +1,5 @@
-import { parseGlm45ToolCall } from "./glm45-tool-call.ts";
+import { argumentValue, requestedTool } from "./glm45-tool-call.ts";
 import { findFirstMarker, partialMarkerLength } from "./marker-search.ts";
-import { toolCallEvents } from "./reply-events.ts";
 import { newToolCallId } from "./tool-call-id.ts";
 import type { RenderOptions, ReplyEvent, ReplyParser, ToolDefinition } from "./types.ts";
 
@@ -8,13 +7,26 @@ const THINK_OPEN = "<think>";
 const THINK_CLOSE = "</think>";
 const CALL_OPEN = "<tool_call>";
 const CALL_CLOSE = "</tool_call>";
+const KEY_OPEN = "<arg_key>";
+/** One whole key/value pair at the start of the buffer (after layout whitespace). */
+const PAIR = /^\s*<arg_key>([\s\S]*?)<\/arg_key>\s*<arg_value>([\s\S]*?)<\/arg_value>/;
 
-type Mode = "text" | "think" | "tool";
+/** text, reasoning, a call's name, its arguments, or an unrequested call (kept as content). */
+type Mode = "text" | "think" | "name" | "args" | "unknown";
+
+/** The call whose arguments are streaming: JSON grows key by key, `}` at `</tool_call>`. */
+interface OpenCall {
+  index: number;
+  tool: ToolDefinition;
+  keys: Set<string>;
+}
 
 /**
  * GLM-4.5 replies mix `<think>…</think>` reasoning, plain content and
  * `<tool_call>…</tool_call>` blocks. The markers are special tokens whose text reaches us in
- * the stream, possibly split across pushes, so a possible partial marker is held back.
+ * the stream, possibly split across pushes, so a possible partial marker is held back. A call
+ * starts as soon as its name is known, and its arguments stream as JSON growing one key/value
+ * pair at a time, so the deltas always concatenate to the whole call.
  */
 export class Glm45ReplyParser implements ReplyParser {
   private mode: Mode = "text";
@@ -22,6 +34,7 @@ export class Glm45ReplyParser implements ReplyParser {
   // Newlines that separate segments are layout, not content.
   private atSegmentStart = true;
   private nextIndex = 0;
+  private call: OpenCall | undefined;
   private readonly tools: ToolDefinition[];
   private readonly reasoning: boolean;
 
@@ -49,14 +62,20 @@ export class Glm45ReplyParser implements ReplyParser {
     const events: ReplyEvent[] = [];
     const rest = this.buffer;
     this.buffer = "";
-    if (this.mode === "tool") this.emitText(`${CALL_OPEN}${rest}`, "content", events);
+    if (this.mode === "name" && this.startCall(rest.trim(), events)) this.mode = "args";
+    // A call cut short keeps the pairs it completed; its JSON is closed.
+    if (this.mode === "args") this.closeCall(events);
+    else if (this.mode === "name" || this.mode === "unknown")
+      this.emitText(`${CALL_OPEN}${rest}`, "content", events);
     else this.emitText(trimTrailingNewlines(rest), this.textKind(), events);
     return events;
   }
 
   /** Handles the buffer up to the next marker; true if a marker was consumed. */
   private step(events: ReplyEvent[]): boolean {
-    if (this.mode === "tool") return this.stepToolCall(events);
+    if (this.mode === "name") return this.stepName(events);
+    if (this.mode === "args") return this.stepArguments(events);
+    if (this.mode === "unknown") return this.stepUnknownCall(events);
     const markers = this.mode === "think" ? [THINK_CLOSE] : [THINK_OPEN, CALL_OPEN];
     const found = findFirstMarker(this.buffer, markers);
     if (!found) {
@@ -79,21 +98,86 @@ export class Glm45ReplyParser implements ReplyParser {
     this.buffer = this.buffer.slice(safe.length);
   }
 
-  private stepToolCall(events: ReplyEvent[]): boolean {
+  /** The name ends at a newline, the first `<arg_key>` or `</tool_call>`. */
+  private stepName(events: ReplyEvent[]): boolean {
+    const end = findFirstMarker(this.buffer, ["\n", KEY_OPEN, CALL_CLOSE]);
+    if (!end) return false;
+    const name = this.buffer.slice(0, end.index).trim();
+    if (!this.startCall(name, events)) {
+      this.mode = "unknown";
+      return true;
+    }
+    this.buffer = this.buffer.slice(end.marker === "\n" ? end.index + 1 : end.index);
+    this.mode = "args";
+    return true;
+  }
+
+  private startCall(name: string, events: ReplyEvent[]): boolean {
+    const tool = requestedTool(name, this.tools);
+    if (!tool) return false;
+    this.call = { index: this.nextIndex, tool, keys: new Set() };
+    this.nextIndex += 1;
+    events.push({ kind: "tool_call_start", index: this.call.index, id: newToolCallId(), name });
+    return true;
+  }
+
+  /** Each whole key/value pair extends the JSON; `</tool_call>` closes it. */
+  private stepArguments(events: ReplyEvent[]): boolean {
+    const close = this.buffer.indexOf(CALL_CLOSE);
+    const pair = PAIR.exec(this.buffer);
+    if (pair && (close < 0 || pair[0].length <= close)) {
+      this.buffer = this.buffer.slice(pair[0].length);
+      this.addArgument((pair[1] ?? "").trim(), pair[2] ?? "", events);
+      return true;
+    }
+    if (close >= 0) {
+      // Whatever is left before the end of the call is not a whole pair: not an argument.
+      this.buffer = this.buffer.slice(close + CALL_CLOSE.length);
+      this.closeCall(events);
+      this.mode = "text";
+      this.atSegmentStart = true;
+      return true;
+    }
+    // Text before the next key that is not layout is not an argument either.
+    const key = this.buffer.indexOf(KEY_OPEN);
+    if (key > 0) {
+      this.buffer = this.buffer.slice(key);
+      return true;
+    }
+    return false;
+  }
+
+  private addArgument(key: string, raw: string, events: ReplyEvent[]): void {
+    const call = this.call;
+    // A repeated key keeps its first value, so what streamed stays true.
+    if (!call || call.keys.has(key)) return;
+    const pair = `${JSON.stringify(key)}:${JSON.stringify(argumentValue(call.tool, key, raw))}`;
+    const text = call.keys.size === 0 ? `{${pair}` : `,${pair}`;
+    call.keys.add(key);
+    events.push({ kind: "tool_call_arguments", index: call.index, text });
+  }
+
+  private closeCall(events: ReplyEvent[]): void {
+    const call = this.call;
+    if (!call) return;
+    events.push({
+      kind: "tool_call_arguments",
+      index: call.index,
+      text: call.keys.size ? "}" : "{}",
+    });
+    this.call = undefined;
+  }
+
+  /** A call to a tool that was not requested stays content, markup and all. */
+  private stepUnknownCall(events: ReplyEvent[]): boolean {
     const close = this.buffer.indexOf(CALL_CLOSE);
     if (close < 0) return false;
     const block = this.buffer.slice(0, close);
     this.buffer = this.buffer.slice(close + CALL_CLOSE.length);
     this.mode = "text";
     this.atSegmentStart = true;
-    const call = parseGlm45ToolCall(block, this.tools);
-    if (!call) {
-      this.emitText(`${CALL_OPEN}${block}${CALL_CLOSE}`, "content", events);
-      this.atSegmentStart = true;
-      return true;
-    }
-    events.push(...toolCallEvents(this.nextIndex, newToolCallId(), call.name, call.arguments));
-    this.nextIndex += 1;
+    this.emitText(`${CALL_OPEN}${block}${CALL_CLOSE}`, "content", events);
+    this.atSegmentStart = true;
     return true;
   }
 
@@ -114,7 +198,7 @@ export class Glm45ReplyParser implements ReplyParser {
 
 function modeAfter(marker: string): Mode {
   if (marker === THINK_OPEN) return "think";
-  if (marker === CALL_OPEN) return "tool";
+  if (marker === CALL_OPEN) return "name";
   return "text";
 }
 

@@ -1,32 +1,14 @@
 import { parsePythonLiteral } from "./python-literal.ts";
 import type { ToolDefinition } from "./types.ts";
 
-const ARGUMENT = /<arg_key>([\s\S]*?)<\/arg_key>\s*<arg_value>([\s\S]*?)<\/arg_value>/g;
+/** The requested tool a `<tool_call>` names, or undefined (its markup then stays content). */
+export function requestedTool(name: string, tools: ToolDefinition[]): ToolDefinition | undefined {
+  return tools.find((candidate) => candidate.function.name === name);
+}
 
-/**
- * Reads the inside of one `<tool_call>…</tool_call>`: the name, then key/value pairs.
- * Returns undefined when the name is not a requested tool.
- */
-export function parseGlm45ToolCall(
-  block: string,
-  tools: ToolDefinition[],
-): { name: string; arguments: string } | undefined {
-  const nameEnd = block.search(/\n|<arg_key>/);
-  const name = (nameEnd < 0 ? block : block.slice(0, nameEnd)).trim();
-  const tool = tools.find((candidate) => candidate.function.name === name);
-  if (!tool) return undefined;
-  const args: Record<string, unknown> = {};
-  for (const match of block.matchAll(ARGUMENT)) {
-    const key = (match[1] ?? "").trim();
-    const value = match[2] ?? "";
-    Object.defineProperty(args, key, {
-      value: decodeValue(value, isStringParameter(tool, key)),
-      enumerable: true,
-      writable: true,
-      configurable: true,
-    });
-  }
-  return { name, arguments: JSON.stringify(args) };
+/** One `<arg_value>`'s value, decoded by the tool's schema for that key. */
+export function argumentValue(tool: ToolDefinition, key: string, raw: string): unknown {
+  return decodeValue(raw, isStringParameter(tool, key));
 }
 
 /**

@@ -114,10 +114,45 @@ const rows: Row[] = [
     },
   },
   {
-    name: "unclosed tool call is content",
+    name: "a call cut short keeps the pairs it completed, closed",
+    input: "<tool_call>search\n<arg_key>q</arg_key><arg_value>x</arg_value>\n<arg_key>n</arg_key>",
+    tools,
+    expected: { content: "", calls: [{ name: "search", arguments: '{"q":"x"}' }] },
+  },
+  {
+    name: "a call cut before any pair has no arguments",
     input: "<tool_call>search\n<arg_key>q</arg_key>",
     tools,
-    expected: { content: "<tool_call>search\n<arg_key>q</arg_key>", calls: [] },
+    expected: { content: "", calls: [{ name: "search", arguments: "{}" }] },
+  },
+  {
+    name: "a name cut short is still a call once it is a requested tool",
+    input: "<tool_call>search",
+    tools,
+    expected: { content: "", calls: [{ name: "search", arguments: "{}" }] },
+  },
+  {
+    name: "an unrequested name cut short is content",
+    input: "<tool_call>sea",
+    tools,
+    expected: { content: "<tool_call>sea", calls: [] },
+  },
+  {
+    name: "a repeated key keeps its first value",
+    input:
+      "<tool_call>search\n<arg_key>q</arg_key><arg_value>a</arg_value><arg_key>q</arg_key><arg_value>b</arg_value></tool_call>",
+    tools,
+    expected: { content: "", calls: [{ name: "search", arguments: '{"q":"a"}' }] },
+  },
+  {
+    name: "GLM-4.7's compact form, no newlines",
+    input:
+      "<tool_call>get_weather<arg_key>city</arg_key><arg_value>Paris</arg_value><arg_key>days</arg_key><arg_value>3</arg_value></tool_call>",
+    tools,
+    expected: {
+      content: "",
+      calls: [{ name: "get_weather", arguments: '{"city":"Paris","days":3}' }],
+    },
   },
   {
     name: "text that only looks like a partial marker",
@@ -163,6 +198,27 @@ describe("Glm45ReplyParser", () => {
     const indexes = events.map((event) => ("index" in event ? event.index : -1));
     expect(indexes).toEqual([0, 0, 1, 1]);
     expect(parser.sawToolCall).toBe(true);
+  });
+
+  test("a call streams: the name at once, then one delta per whole pair, then the closing brace", () => {
+    const parser = new Glm45ReplyParser({ tools });
+    const texts = (pushed: string) =>
+      parser
+        .push(pushed)
+        .map((event) =>
+          event.kind === "tool_call_start"
+            ? `start:${event.name}`
+            : "text" in event
+              ? event.text
+              : "",
+        );
+    expect(texts("<tool_call>get_weather\n<arg_key>ci")).toEqual(["start:get_weather"]);
+    expect(texts("ty</arg_key>\n<arg_value>Par")).toEqual([]);
+    expect(texts("is</arg_value>\n<arg_key>days</arg_key><arg_value>3</arg_value>")).toEqual([
+      '{"city":"Paris"',
+      ',"days":3',
+    ]);
+    expect(texts("\n</tool_call>")).toEqual(["}"]);
   });
 
   test("content streams before the reply ends", () => {

@@ -38,6 +38,11 @@ export interface Family {
   expected: Record<string, unknown>;
   /** A tool call cut off inside its arguments. */
   malformed: ChainPiece[];
+  /**
+   * Whether a call streams from its name on (GLM-4.5's XML): then a cut call is still a call,
+   * with the pairs it completed; otherwise (GLM-4's JSON, ChatGLM3's code) it falls back to content.
+   */
+  streamsCalls: boolean;
   /** A plain reply, and the content clients should see. */
   reply: ChainPiece[];
   replyText: string;
@@ -50,6 +55,7 @@ export const families: Family[] = [
     call: ["get", "_weather", "\n", '{"city": ', '"北京"', ', "opts": ', '{"unit": "c"}', "}"],
     expected: { city: "北京", opts: { unit: "c" } },
     malformed: ["get_weather", "\n", '{"city": '],
+    streamsCalls: false,
     reply: ["\n", "It is", " sunny", " in Paris", "."],
     replyText: "It is sunny in Paris.",
   },
@@ -59,6 +65,7 @@ export const families: Family[] = [
     call: ["get_weather", "\n", "```python", "\ntool_call(", "city='Paris'", ", days=3", ")\n```"],
     expected: { city: "Paris", days: 3 },
     malformed: ["get_weather", "\n", "```python", "\ntool_call(city="],
+    streamsCalls: false,
     reply: ["\n", " It is", " sunny", " in Paris", "."],
     replyText: "It is sunny in Paris.",
   },
@@ -88,6 +95,7 @@ export const families: Family[] = [
     ],
     expected: { city: "北京", opts: { unit: "c" } },
     malformed: ["\n", "<tool_call>", "get_weather", "\n", "<arg_key>", "city", "</arg_key>"],
+    streamsCalls: true,
     reply: ["\n", "It is", " sunny", " in Paris", "."],
     replyText: "It is sunny in Paris.",
   },
