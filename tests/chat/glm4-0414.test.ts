@@ -1,24 +1,14 @@
 import { describe, expect, test } from "bun:test";
-import { readFileSync } from "node:fs";
 import { Template } from "@huggingface/jinja";
 import { detectChatFamily } from "../../src/chat/chat-family.ts";
 import { createGlm40414Format } from "../../src/chat/glm4-0414.ts";
 import { promptToText } from "../../src/chat/prompt-text.ts";
 import { endsInsideThinking } from "../../src/chat/thinking-open.ts";
-import type { ChatMessage, ToolDefinition } from "../../src/chat/types.ts";
+import type { ChatMessage } from "../../src/chat/types.ts";
 import { feed, splitsOf } from "./reply-harness.ts";
+import { officialTemplate, weather } from "./template-fixtures.ts";
 
-const official = (version: string) =>
-  readFileSync(`${import.meta.dir}/../fixtures/glm-templates/${version}.jinja`, "utf8");
-
-const weather: ToolDefinition = {
-  type: "function",
-  function: {
-    name: "get_weather",
-    description: "天气",
-    parameters: { type: "object", properties: { city: { type: "string" } } },
-  },
-};
+const official = officialTemplate;
 
 /** A tool loop as OpenAI clients send it… */
 const loop: ChatMessage[] = [

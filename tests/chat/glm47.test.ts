@@ -1,5 +1,4 @@
 import { describe, expect, test } from "bun:test";
-import { readFileSync } from "node:fs";
 import { Template } from "@huggingface/jinja";
 import { detectChatFamily } from "../../src/chat/chat-family.ts";
 import { Glm45ReplyParser } from "../../src/chat/glm45-reply-parser.ts";
@@ -8,26 +7,16 @@ import { promptToText } from "../../src/chat/prompt-text.ts";
 import { endsInsideThinking } from "../../src/chat/thinking-open.ts";
 import type { ChatMessage, ToolDefinition } from "../../src/chat/types.ts";
 import { feed, splitsOf } from "./reply-harness.ts";
+import {
+  asTransformersPasses,
+  officialTemplate,
+  weather,
+  weatherCall,
+} from "./template-fixtures.ts";
 
 /** Versions that share GLM-4.7's compact markup, each with its own published template. */
 const VERSIONS = ["glm-4.7", "glm-4.7-flash", "glm-5", "glm-5.1", "glm-5.2", "glm-5.3-flash"];
-const official = (version: string) =>
-  readFileSync(`${import.meta.dir}/../fixtures/glm-templates/${version}.jinja`, "utf8");
-
-const weather: ToolDefinition = {
-  type: "function",
-  function: {
-    name: "get_weather",
-    description: "天气",
-    parameters: { type: "object", properties: { city: { type: "string" } } },
-  },
-};
-
-const call = (id: string, args: Record<string, unknown>) => ({
-  id,
-  type: "function" as const,
-  function: { name: "get_weather", arguments: JSON.stringify(args) },
-});
+const official = officialTemplate;
 
 /** Conversations as OpenAI clients send them: arguments as JSON strings. */
 const conversations: Record<string, { messages: ChatMessage[]; tools?: ToolDefinition[] }> = {
@@ -47,8 +36,8 @@ const conversations: Record<string, { messages: ChatMessage[]; tools?: ToolDefin
         content: null,
         reasoning_content: "Two cities.",
         tool_calls: [
-          call("call_1", { city: "Paris", days: 2, o: { a: [1, "二"] } }),
-          call("call_2", { city: "Rome" }),
+          weatherCall("call_1", { city: "Paris", days: 2, o: { a: [1, "二"] } }),
+          weatherCall("call_2", { city: "Rome" }),
         ],
       },
       { role: "tool", tool_call_id: "call_1", content: "sunny" },
@@ -65,7 +54,7 @@ const conversations: Record<string, { messages: ChatMessage[]; tools?: ToolDefin
       {
         role: "assistant",
         content: "<think>inline</think>Checking.",
-        tool_calls: [call("call_3", { city: "Oslo" })],
+        tool_calls: [weatherCall("call_3", { city: "Oslo" })],
       },
       { role: "tool", tool_call_id: "call_3", content: "snow" },
       { role: "assistant", content: "It snows.", reasoning_content: "read the result" },
@@ -73,22 +62,6 @@ const conversations: Record<string, { messages: ChatMessage[]; tools?: ToolDefin
     ],
   },
 };
-
-/** The same conversation as transformers passes it: arguments as mappings. */
-function canonical(messages: ChatMessage[]): Record<string, unknown>[] {
-  return messages.map((message) => ({
-    ...message,
-    content: message.content ?? "",
-    ...(message.tool_calls
-      ? {
-          tool_calls: message.tool_calls.map((tc) => ({
-            ...tc,
-            function: { name: tc.function.name, arguments: JSON.parse(tc.function.arguments) },
-          })),
-        }
-      : {}),
-  }));
-}
 
 describe.each(VERSIONS)("%s: our prompt is its official template's rendering", (version) => {
   const template = official(version);
@@ -106,7 +79,7 @@ describe.each(VERSIONS)("%s: our prompt is its official template's rendering", (
       test(`${name}, thinking ${reasoning ? "on" : "off"}: byte-equal`, () => {
         const ours = promptToText(format.render(messages, { tools: tools ?? [], reasoning }));
         const reference = new Template(template).render({
-          messages: canonical(messages),
+          messages: asTransformersPasses(messages),
           ...(tools ? { tools } : {}),
           add_generation_prompt: true,
           enable_thinking: reasoning,

@@ -1,28 +1,18 @@
 import { describe, expect, test } from "bun:test";
-import { readFileSync } from "node:fs";
 import { Template } from "@huggingface/jinja";
 import { renderChatGlm3Prompt } from "../../src/chat/chatglm3.ts";
 import { renderGlm45Prompt } from "../../src/chat/glm45.ts";
 import { promptToText } from "../../src/chat/prompt-text.ts";
-import type { ChatMessage, ToolDefinition } from "../../src/chat/types.ts";
+import type { ChatMessage } from "../../src/chat/types.ts";
+import {
+  asTransformersPasses,
+  officialTemplate,
+  weather,
+  weatherCall,
+} from "./template-fixtures.ts";
 
 /** Our hand-written renderers against each version's published template, byte for byte. */
-const official = (version: string) =>
-  readFileSync(`${import.meta.dir}/../fixtures/glm-templates/${version}.jinja`, "utf8");
-
-const weather: ToolDefinition = {
-  type: "function",
-  function: {
-    name: "get_weather",
-    description: "天气",
-    parameters: { type: "object", properties: { city: { type: "string" } } },
-  },
-};
-const call = (id: string, args: Record<string, unknown>) => ({
-  id,
-  type: "function" as const,
-  function: { name: "get_weather", arguments: JSON.stringify(args) },
-});
+const official = officialTemplate;
 
 const matrix: Record<string, ChatMessage[]> = {
   "system and user": [
@@ -36,8 +26,8 @@ const matrix: Record<string, ChatMessage[]> = {
       content: "Checking.",
       reasoning_content: "Two cities.",
       tool_calls: [
-        call("c1", { city: "Paris", days: 2, o: { a: [1, "二"] } }),
-        call("c2", { city: "Rome" }),
+        weatherCall("c1", { city: "Paris", days: 2, o: { a: [1, "二"] } }),
+        weatherCall("c2", { city: "Rome" }),
       ],
     },
     { role: "tool", tool_call_id: "c1", content: "sunny" },
@@ -53,22 +43,6 @@ const matrix: Record<string, ChatMessage[]> = {
   ],
 };
 
-/** As transformers receives it: tool-call arguments as mappings. */
-function canonical(messages: ChatMessage[]): Record<string, unknown>[] {
-  return messages.map((message) => ({
-    ...message,
-    content: message.content ?? "",
-    ...(message.tool_calls
-      ? {
-          tool_calls: message.tool_calls.map((tc) => ({
-            ...tc,
-            function: { name: tc.function.name, arguments: JSON.parse(tc.function.arguments) },
-          })),
-        }
-      : {}),
-  }));
-}
-
 describe.each(["glm-4.5", "glm-4.6"])("%s", (version) => {
   for (const [name, messages] of Object.entries(matrix)) {
     for (const tools of [[], [weather]]) {
@@ -76,7 +50,7 @@ describe.each(["glm-4.5", "glm-4.6"])("%s", (version) => {
         test(`${name}, ${tools.length} tools, thinking ${reasoning ? "on" : "off"}`, () => {
           const ours = promptToText(renderGlm45Prompt(messages, { tools, reasoning }));
           const reference = new Template(official(version)).render({
-            messages: canonical(messages),
+            messages: asTransformersPasses(messages),
             ...(tools.length > 0 ? { tools } : {}),
             add_generation_prompt: true,
             enable_thinking: reasoning,

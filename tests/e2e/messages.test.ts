@@ -3,9 +3,9 @@ import Anthropic from "@anthropic-ai/sdk";
 import { rawRequest, type ServerProcess, startServer } from "./server-process.ts";
 import {
   families,
+  familyServers,
   getWeather,
   MARKUP,
-  modelOf,
   thinkingModel,
   twoCallModel,
 } from "./tool-families.ts";
@@ -308,23 +308,12 @@ describe("Messages: thinking", () => {
 });
 
 describe.each(families)("Messages: $name tool calls", (family) => {
-  let caller: ServerProcess;
-  let replier: ServerProcess;
-  beforeAll(async () => {
-    const args = family.args ?? [];
-    [caller, replier] = await Promise.all([
-      startServer({ model: modelOf(family, family.call, "<|observation|>"), args }),
-      startServer({ model: modelOf(family, family.reply), args }),
-    ]);
-  });
-  afterAll(async () => {
-    await Promise.all([caller, replier].map((server) => server?.stop("SIGKILL")));
-  });
+  const servers = familyServers(family);
 
   const request = { model: "x", max_tokens: 200, messages: ask, tools: [weatherTool] };
 
   test("non-stream: a tool_use block with the input as an object, stop_reason tool_use", async () => {
-    const message = await anthropic(caller).messages.create(request);
+    const message = await anthropic(servers.caller()).messages.create(request);
     expect(message.stop_reason).toBe("tool_use");
     const uses = message.content.filter((block) => block.type === "tool_use");
     expect(uses as unknown[]).toEqual([
@@ -340,7 +329,7 @@ describe.each(families)("Messages: $name tool calls", (family) => {
 
   test("stream: input_json_delta pieces make the same input; the SDK's final message agrees", async () => {
     const events = await collect(
-      await anthropic(caller).messages.create({ ...request, stream: true }),
+      await anthropic(servers.caller()).messages.create({ ...request, stream: true }),
     );
     const start = events.find(
       (event) => event.type === "content_block_start" && event.content_block.type === "tool_use",
@@ -356,13 +345,13 @@ describe.each(families)("Messages: $name tool calls", (family) => {
     expect(JSON.parse(json)).toEqual(family.expected);
     const stop = events.find((event) => event.type === "message_delta");
     expect(stop).toMatchObject({ delta: { stop_reason: "tool_use" } });
-    const final = await anthropic(caller).messages.stream(request).finalMessage();
+    const final = await anthropic(servers.caller()).messages.stream(request).finalMessage();
     const use = final.content.find((block) => block.type === "tool_use");
     expect(use).toMatchObject({ name: "get_weather", input: family.expected });
   });
 
   test("round trip: the tool_result goes back and the conversation goes on", async () => {
-    const first = await anthropic(caller).messages.create(request);
+    const first = await anthropic(servers.caller()).messages.create(request);
     const messages: Anthropic.Messages.MessageParam[] = [
       ...ask,
       { role: "assistant", content: first.content },
@@ -377,10 +366,10 @@ describe.each(families)("Messages: $name tool calls", (family) => {
         ],
       },
     ];
-    const answer = await anthropic(replier).messages.create({ ...request, messages });
+    const answer = await anthropic(servers.replier()).messages.create({ ...request, messages });
     expect(answer.stop_reason).toBe("end_turn");
     expect(answer.content as unknown[]).toEqual([{ type: "text", text: family.replyText }]);
-    const failed = await anthropic(replier).messages.create({
+    const failed = await anthropic(servers.replier()).messages.create({
       ...request,
       messages: [
         ...messages.slice(0, 2),
@@ -419,13 +408,13 @@ describe.each(families)("Messages: $name tool calls", (family) => {
         },
       ],
     });
-    const failed = await anthropic(caller).messages.countTokens(result(true));
-    const fine = await anthropic(caller).messages.countTokens(result(false));
+    const failed = await anthropic(servers.caller()).messages.countTokens(result(true));
+    const fine = await anthropic(servers.caller()).messages.countTokens(result(false));
     expect(failed.input_tokens).toBeGreaterThan(fine.input_tokens);
   });
 
   test('tool_choice "none" turns the same output into text', async () => {
-    const message = await anthropic(caller).messages.create({
+    const message = await anthropic(servers.caller()).messages.create({
       ...request,
       tool_choice: { type: "none" },
     });

@@ -4,9 +4,9 @@ import { randomModelPath } from "../support/test-models.ts";
 import { rawRequest, type ServerProcess, startServer } from "./server-process.ts";
 import {
   families,
+  familyServers,
   getWeather,
   MARKUP,
-  modelOf,
   thinkingModel,
   twoCallModel,
 } from "./tool-families.ts";
@@ -264,23 +264,12 @@ describe("Responses: reasoning", () => {
 });
 
 describe.each(families)("Responses: $name function calls", (family) => {
-  let caller: ServerProcess;
-  let replier: ServerProcess;
-  beforeAll(async () => {
-    const args = family.args ?? [];
-    [caller, replier] = await Promise.all([
-      startServer({ model: modelOf(family, family.call, "<|observation|>"), args }),
-      startServer({ model: modelOf(family, family.reply), args }),
-    ]);
-  });
-  afterAll(async () => {
-    await Promise.all([caller, replier].map((server) => server?.stop("SIGKILL")));
-  });
+  const servers = familyServers(family);
 
   const request = { model: "x", input: question, tools: [weatherTool] };
 
   test("non-stream: a function_call item with its own id, a call_id and JSON arguments", async () => {
-    const response = await caller.client.responses.create(request);
+    const response = await servers.caller().client.responses.create(request);
     expect(response.status).toBe("completed");
     const [call, ...more] = callsOf(response);
     expect(more).toEqual([]);
@@ -293,7 +282,7 @@ describe.each(families)("Responses: $name function calls", (family) => {
 
   test("stream: argument deltas make the same arguments; the SDK's final response agrees", async () => {
     const events = await collect(
-      await caller.client.responses.create({ ...request, stream: true }),
+      await servers.caller().client.responses.create({ ...request, stream: true }),
     );
     const added = events.find(
       (event) => event.type === "response.output_item.added" && event.item.type === "function_call",
@@ -307,12 +296,12 @@ describe.each(families)("Responses: $name function calls", (family) => {
     expect(JSON.parse(args)).toEqual(family.expected);
     const done = events.find((event) => event.type === "response.function_call_arguments.done");
     expect(done?.type === "response.function_call_arguments.done" ? done.arguments : "").toBe(args);
-    const final = await caller.client.responses.stream(request).finalResponse();
+    const final = await servers.caller().client.responses.stream(request).finalResponse();
     expect(JSON.parse(callsOf(final)[0]?.arguments ?? "")).toEqual(family.expected);
   });
 
   test("round trip: function_call_output goes back and the conversation goes on", async () => {
-    const first = await caller.client.responses.create(request);
+    const first = await servers.caller().client.responses.create(request);
     const call = callsOf(first)[0];
     const input: InputItem[] = [
       { role: "user", content: question },
@@ -323,7 +312,7 @@ describe.each(families)("Responses: $name function calls", (family) => {
         output: '{"sky": "sunny", "temp_c": 21}',
       },
     ];
-    const answer = await replier.client.responses.create({ ...request, input });
+    const answer = await servers.replier().client.responses.create({ ...request, input });
     expect(answer.status).toBe("completed");
     expect(answer.output_text).toBe(family.replyText);
     expect(callsOf(answer)).toEqual([]);

@@ -1,5 +1,7 @@
+import { afterAll, beforeAll } from "bun:test";
 import type OpenAI from "openai";
 import type { ChainPiece, ScriptedModelSpec } from "../../src/gguf/scripted-model.ts";
+import { type ServerProcess, startServer } from "./server-process.ts";
 
 /** The three GLM tool-call formats as scripted models write them; every protocol's tests use them. */
 
@@ -154,3 +156,30 @@ export const twoCallModel: ScriptedModelSpec = {
     "</tool_call>",
   ],
 };
+
+/**
+ * Starts, for the describe block that calls it, one server whose model makes the family's tool
+ * call and one whose model gives its plain reply; both stop when the block ends.
+ */
+export function familyServers(family: Family): {
+  caller: () => ServerProcess;
+  replier: () => ServerProcess;
+} {
+  let caller: ServerProcess | undefined;
+  let replier: ServerProcess | undefined;
+  beforeAll(async () => {
+    const args = family.args ?? [];
+    [caller, replier] = await Promise.all([
+      startServer({ model: modelOf(family, family.call, "<|observation|>"), args }),
+      startServer({ model: modelOf(family, family.reply), args }),
+    ]);
+  });
+  afterAll(async () => {
+    await Promise.all([caller, replier].map((server) => server?.stop("SIGKILL")));
+  });
+  const started = (server: ServerProcess | undefined) => {
+    if (!server) throw new Error("the family's servers did not start");
+    return server;
+  };
+  return { caller: () => started(caller), replier: () => started(replier) };
+}
