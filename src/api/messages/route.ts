@@ -3,6 +3,7 @@ import type { CompletionRecord, RequestLog } from "../../request-log.ts";
 import { startCompletionRun } from "../completion-run.ts";
 import { collectBlocks } from "../reply-blocks.ts";
 import type { ServerState } from "../server-state.ts";
+import { skippedToolLog } from "../skipped-tools.ts";
 import { messageBody, messageEvents } from "./encode.ts";
 import { CountTokensRequest, MessagesRequest } from "./schemas.ts";
 import { conversationOf, toCompletionRequest } from "./to-conversation.ts";
@@ -13,12 +14,7 @@ export function messagesRoutes(
   onCompletion: (record: CompletionRecord) => void,
   log: RequestLog,
 ) {
-  const skipped = new Set<string>();
-  const skipTool = (type: string) => {
-    if (skipped.has(type)) return;
-    skipped.add(type);
-    log.info("skipped a server tool this server cannot run", { type });
-  };
+  const skipTool = skippedToolLog(log);
   return new Elysia()
     .post(
       "/v1/messages",

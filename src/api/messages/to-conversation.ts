@@ -3,6 +3,7 @@ import type { ApiError } from "../api-error.ts";
 import type { CompletionRequest } from "../completion-request.ts";
 import { invalidValue as invalid, requiredString, stringField } from "../request-checks.ts";
 import { samplingOf, stopStringsOf } from "../sampling.ts";
+import type { SkipTool } from "../skipped-tools.ts";
 import type { ContentBlock, CountTokensRequest, MessagesRequest, MessagesTool } from "./schemas.ts";
 
 /**
@@ -12,10 +13,7 @@ import type { ContentBlock, CountTokensRequest, MessagesRequest, MessagesTool } 
 const BILLING_HEADER = /^x-anthropic-billing-header:.*(\r?\n|$)/gm;
 
 /** A Messages request as the completion core takes it. */
-export function toCompletionRequest(
-  body: MessagesRequest,
-  skipTool: (name: string) => void,
-): CompletionRequest {
+export function toCompletionRequest(body: MessagesRequest, skipTool: SkipTool): CompletionRequest {
   return {
     ...conversationOf(body, skipTool),
     sampling: samplingOf(body),
@@ -27,7 +25,7 @@ export function toCompletionRequest(
 /** The conversation, tools and thinking switch: all that count_tokens needs. */
 export function conversationOf(
   body: CountTokensRequest,
-  skipTool: (name: string) => void,
+  skipTool: SkipTool,
 ): Omit<CompletionRequest, "sampling" | "stops"> {
   const toolChoice = toolChoiceOf(body.tool_choice);
   const reasoning = body.thinking === undefined ? undefined : body.thinking.type !== "disabled";
@@ -134,11 +132,11 @@ function toolResultText(content: unknown, param: string): string {
     .join("\n");
 }
 
-function toolsOf(tools: MessagesTool[], skipTool: (name: string) => void): ToolDefinition[] {
+function toolsOf(tools: MessagesTool[], skipTool: SkipTool): ToolDefinition[] {
   return tools.flatMap((tool, index) => {
     // Server tools (web_search_…, bash_…) run at Anthropic, not here.
     if (tool.type !== undefined && tool.type !== "custom") {
-      skipTool(tool.type);
+      skipTool(tool.type, tool.name);
       return [];
     }
     if (tool.input_schema === undefined)

@@ -3,6 +3,7 @@ import type { CompletionRecord, RequestLog } from "../../request-log.ts";
 import { startCompletionRun } from "../completion-run.ts";
 import { collectBlocks } from "../reply-blocks.ts";
 import type { ServerState } from "../server-state.ts";
+import { skippedToolLog } from "../skipped-tools.ts";
 import { type ResponseSettings, responseBody, responseEvents } from "./encode.ts";
 import { InputTokensRequest, ResponsesRequest } from "./schemas.ts";
 import { conversationOf, toCompletionRequest } from "./to-conversation.ts";
@@ -13,13 +14,7 @@ export function responsesRoutes(
   onCompletion: (record: CompletionRecord) => void,
   log: RequestLog,
 ) {
-  const skipped = new Set<string>();
-  // Codex offers the same tools every turn; say once per tool type that it is skipped.
-  const skipTool = (type: string, name?: string) => {
-    if (skipped.has(type)) return;
-    skipped.add(type);
-    log.info("skipped a tool type this server cannot run", { type, ...(name ? { name } : {}) });
-  };
+  const skipTool = skippedToolLog(log);
   return new Elysia()
     .post(
       "/v1/responses",

@@ -3,6 +3,7 @@ import { ApiError } from "../api-error.ts";
 import type { CompletionRequest } from "../completion-request.ts";
 import { invalidValue as invalid, requiredString } from "../request-checks.ts";
 import { grammarOf, type OutputFormat, samplingOf } from "../sampling.ts";
+import type { SkipTool } from "../skipped-tools.ts";
 import type {
   ContentPart,
   InputItem,
@@ -12,10 +13,7 @@ import type {
 } from "./schemas.ts";
 
 /** A Responses request as the completion core takes it. */
-export function toCompletionRequest(
-  body: ResponsesRequest,
-  skipTool: (type: string, name?: string) => void,
-): CompletionRequest {
+export function toCompletionRequest(body: ResponsesRequest, skipTool: SkipTool): CompletionRequest {
   const grammar = grammarOf(outputFormatOf(body), "text.format.schema");
   return {
     ...conversationOf(body, skipTool),
@@ -29,7 +27,7 @@ export function toCompletionRequest(
 /** The conversation, tools and thinking switch: all that input_tokens needs. */
 export function conversationOf(
   body: InputTokensRequest,
-  skipTool: (type: string, name?: string) => void,
+  skipTool: SkipTool,
 ): Omit<CompletionRequest, "sampling" | "stops"> {
   if (body.previous_response_id) {
     throw new ApiError(
@@ -168,10 +166,7 @@ function reasoningText(item: InputItem): string | undefined {
   return text === "" ? undefined : text;
 }
 
-function toolsOf(
-  tools: ResponsesTool[],
-  skipTool: (type: string, name?: string) => void,
-): ToolDefinition[] {
+function toolsOf(tools: ResponsesTool[], skipTool: SkipTool): ToolDefinition[] {
   return tools.flatMap((tool, index) => {
     // Codex always offers some tool types that only OpenAI runs (web_search, …); skip them.
     if (tool.type !== "function") {
