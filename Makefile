@@ -195,6 +195,7 @@ test-deno: all $(DENO)
 
 # Bun is not built with ASan, so the runtime is preloaded (libstdc++ too, for __cxa_throw).
 ASAN_SUITES := tests/engine/engine-core.test.ts tests/engine/batching.test.ts tests/engine/batch-padding.test.ts \
+  tests/engine/visible-tokens.test.ts \
   tests/engine/bad-models.test.ts
 test-asan: all $(LIBGLM_ASAN)
 	LD_PRELOAD="$$($(CXX) -print-file-name=libasan.so) $$($(CXX) -print-file-name=libstdc++.so.6)" \

@@ -123,6 +123,7 @@ GLM_API glm_engine *glm_engine_open(glm_model *model, int32_t n_ctx, int32_t n_t
   }
   try {
     e->model = model;
+    model->engine_opened.store(true);
     e->wake = wake;
     e->n_batch = std::max(n_batch > 0 ? n_batch : 512, n_slots); // one decode token per slot must fit
     e->padding = padding;

@@ -98,8 +98,8 @@ GLM_API int32_t glm_model_info_json(glm_model *model, char *buf, int32_t buf_siz
 
 /* Tokens that generated text shows as their text even where the GGUF types them CONTROL: the
  * reply markers a chat format parses (<think>, <tool_call>, ...), which would otherwise print
- * as nothing. Replaces the model's set (none by default); call it before glm_engine_open. Ids
- * outside the vocabulary are refused with GLM_ERR_INVALID. */
+ * as nothing. Replaces the model's set (none by default). Only before glm_engine_open: later,
+ * and for ids outside the vocabulary, it returns GLM_ERR_INVALID and changes nothing. */
 GLM_API int32_t glm_model_set_visible_tokens(glm_model *model, const int32_t *tokens,
                                              int32_t n_tokens);
 

@@ -87,8 +87,10 @@ struct glm_model {
   std::string error; // written by the loader before status is published
   llama_model *model = nullptr;
   const llama_vocab *vocab = nullptr;
-  // Per token id: render as text in generated output even if it is a CONTROL token.
+  // Per token id: render as text in generated output even if it is a CONTROL token. Written
+  // only before an engine opens (which sets engine_opened), read by inference threads after.
   std::vector<bool> visible;
+  std::atomic<bool> engine_opened{false};
 };
 
 // --- engine (engine.cpp, inference_loop.cpp) ---

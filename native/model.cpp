@@ -218,6 +218,9 @@ GLM_API int32_t glm_model_set_visible_tokens(glm_model *m, const int32_t *tokens
     if (ready != GLM_OK) return ready;
     if (n_tokens < 0 || (tokens == nullptr && n_tokens > 0))
       return glm_fail(GLM_ERR_INVALID, "tokens is NULL or n_tokens is negative");
+    // The inference thread reads the set without a lock.
+    if (m->engine_opened.load())
+      return glm_fail(GLM_ERR_INVALID, "visible tokens are set before glm_engine_open, not after");
     const int32_t n_vocab = llama_vocab_n_tokens(m->vocab);
     std::vector<bool> visible(static_cast<size_t>(n_vocab), false);
     for (int32_t i = 0; i < n_tokens; ++i) {

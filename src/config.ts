@@ -263,7 +263,7 @@ function convert(flag: Flag, raw: string, source: string, previous: unknown): un
     case "switch":
       if (/^auto$/i.test(raw)) return "auto";
       if (/^(1|true|yes|on)$/i.test(raw)) return "on";
-      if (/^(0|false|no|off)$/i.test(raw)) return "off";
+      if (/^(0|false|no|off|)$/i.test(raw)) return "off";
       throw new ConfigError(`${source} must be on, off or auto, not '${raw}'`);
     case "list": {
       const items = raw

@@ -22,7 +22,7 @@ export function detectChatFamily(model: {
   return "jinja";
 }
 
-/** GLM-4-0414 / Z1: GLM-4's tools block, but from the `tools` argument (9b-chat reads a message's). */
+/** GLM-4-0414 / Z1: GLM-4's tools block, from the `tools` argument (9b-chat reads a message's). */
 function isGlm40414Template(template: string | null): boolean {
-  return !!template && template.includes("# 可用工具") && !template.includes("item['tools']");
+  return !!template && template.includes("# 可用工具") && template.includes('tool.get("function")');
 }

@@ -16,7 +16,7 @@ export function createGlm40414Format(model: ChatModelInfo & { chatTemplate: stri
     render: (messages, options) => render(messages, options, {}),
     stopTokens: ["<|endoftext|>", "<|user|>", "<|observation|>"],
     // Z1's template always opens <think>; 0414's never does.
-    thinksByDefault: /<think>\s*\{%\s*endif/.test(model.chatTemplate),
+    thinksByDefault: /<think>\s*\{%-?\s*endif/.test(model.chatTemplate),
     createReplyParser: (options) => {
       const calls = new Glm4ReplyParser(options.tools ?? []);
       return options.thinkingOpen

@@ -9,7 +9,7 @@ const CALL_OPEN = "<tool_call>";
 const CALL_CLOSE = "</tool_call>";
 const KEY_OPEN = "<arg_key>";
 /** One whole key/value pair at the start of the buffer (after layout whitespace). */
-const PAIR = /^\s*<arg_key>([\s\S]*?)<\/arg_key>\s*<arg_value>([\s\S]*?)<\/arg_value>/;
+const PAIR = /^\s*<arg_key>([^<]*)<\/arg_key>\s*<arg_value>([\s\S]*?)<\/arg_value>/;
 
 /** text, reasoning, a call's name, its arguments, or an unrequested call (kept as content). */
 type Mode = "text" | "think" | "name" | "args" | "unknown";
@@ -130,18 +130,18 @@ export class Glm45ReplyParser implements ReplyParser {
       this.addArgument((pair[1] ?? "").trim(), pair[2] ?? "", events);
       return true;
     }
+    // Text before the next key (inside the call) is not an argument; skip to the key. Deciding
+    // by what is already buffered would make the result depend on how the reply was split.
+    const key = this.buffer.indexOf(KEY_OPEN, 1);
+    if (key > 0 && (close < 0 || key < close)) {
+      this.buffer = this.buffer.slice(key);
+      return true;
+    }
     if (close >= 0) {
-      // Whatever is left before the end of the call is not a whole pair: not an argument.
       this.buffer = this.buffer.slice(close + CALL_CLOSE.length);
       this.closeCall(events);
       this.mode = "text";
       this.atSegmentStart = true;
-      return true;
-    }
-    // Text before the next key that is not layout is not an argument either.
-    const key = this.buffer.indexOf(KEY_OPEN);
-    if (key > 0) {
-      this.buffer = this.buffer.slice(key);
       return true;
     }
     return false;

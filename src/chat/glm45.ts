@@ -54,8 +54,13 @@ const END_THINK: PromptPart = { special: "</think>" };
 
 function renderToolList(tools: ToolDefinition[]): PromptPart[] {
   // Like the template's `tool | tojson`: the whole tool object, one per line.
-  const lines = tools.map((tool) => `${toPythonJson(tool)}\n`);
-  return withMarkers(`${TOOLS_INTRO}${lines.join("")}${TOOLS_OUTRO}`, GLM45_MARKERS);
+  // The client's tool JSON stays text; only the template's own words carry markup tokens.
+  const lines = tools.map((tool) => `${toPythonJson(tool)}\n`).join("");
+  return [
+    ...withMarkers(TOOLS_INTRO, GLM45_MARKERS),
+    { text: lines },
+    ...withMarkers(TOOLS_OUTRO, GLM45_MARKERS),
+  ];
 }
 
 function renderMessage(

@@ -51,7 +51,7 @@ export function templateRenderer(
 }
 
 /** Templates expect tool-call arguments as a mapping, as transformers passes them. */
-function templateMessage(message: ChatMessage): Record<string, unknown> {
+export function templateMessage(message: ChatMessage): Record<string, unknown> {
   const shaped: Record<string, unknown> = { ...message, content: message.content ?? "" };
   if (message.tool_calls) shaped.tool_calls = message.tool_calls.map(templateToolCall);
   return shaped;

@@ -19,5 +19,8 @@ export const GLM45_MARKERS = [
  * (from the model's `added_tokens` "special" flag), and control tokens print as nothing.
  */
 export function replyMarkers(family: ChatFamily): string[] {
-  return family === "glm45" || family === "glm47" ? GLM45_MARKERS : [];
+  if (family === "glm45" || family === "glm47") return GLM45_MARKERS;
+  // GLM-Z1 thinks in <think>; ids a vocabulary lacks are skipped.
+  if (family === "glm4-0414") return ["<think>", "</think>"];
+  return [];
 }

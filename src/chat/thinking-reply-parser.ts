@@ -12,6 +12,8 @@ export class ThinkingReplyParser implements ReplyParser {
   private thinking = true;
   private held = "";
   private atStart = true;
+  // Newlines right after </think> are layout, in however many pushes they come.
+  private afterClose = false;
 
   constructor(
     private readonly after: ReplyParser,
@@ -23,17 +25,15 @@ export class ThinkingReplyParser implements ReplyParser {
   }
 
   push(text: string): ReplyEvent[] {
-    if (!this.thinking) return this.after.push(text);
+    if (!this.thinking) return this.answer(text);
     const buffer = this.held + text;
     const close = buffer.indexOf(THINK_CLOSE);
     if (close >= 0) {
       this.thinking = false;
       this.held = "";
       const events = this.reasoning(buffer.slice(0, close).replace(/\n+$/, ""));
-      return [
-        ...events,
-        ...this.after.push(buffer.slice(close + THINK_CLOSE.length).replace(/^\n+/, "")),
-      ];
+      this.afterClose = true;
+      return [...events, ...this.answer(buffer.slice(close + THINK_CLOSE.length))];
     }
     // Hold what may begin the closing marker, and trailing newlines that may precede it.
     const keep = partialMarkerLength(buffer, [THINK_CLOSE]);
@@ -47,6 +47,14 @@ export class ThinkingReplyParser implements ReplyParser {
     const rest = this.reasoning(this.held.replace(/\n+$/, ""));
     this.held = "";
     return [...rest, ...this.after.end()];
+  }
+
+  private answer(text: string): ReplyEvent[] {
+    if (!this.afterClose) return this.after.push(text);
+    const rest = text.replace(/^\n+/, "");
+    if (rest.length === 0) return [];
+    this.afterClose = false;
+    return this.after.push(rest);
   }
 
   private reasoning(text: string): ReplyEvent[] {

@@ -69,18 +69,13 @@ export class Engine {
     const lib = await loadNativeLibrary();
     const { model, wake } = await loadModel(lib, path, options, onProgress);
     const slots = options.slots ?? 1;
-    const shape = readModelInfo(lib, model);
-    const ctxSize =
-      typeof options.ctxSize === "function" ? options.ctxSize(shape) : (options.ctxSize ?? 4096);
-    if (options.visibleTokens) {
-      const ids = options.visibleTokens(shape).flatMap((text) => shape.specialTokens[text] ?? []);
-      const status = lib.setVisibleTokens(model, Int32Array.from(ids));
-      if (status < 0) {
-        const error = errorFromStatus(status, lib.lastError());
-        lib.modelFree(model);
-        wake.close();
-        throw error;
-      }
+    let ctxSize: number;
+    try {
+      ctxSize = prepareModel(lib, model, options);
+    } catch (error) {
+      lib.modelFree(model);
+      wake.close();
+      throw error;
     }
     let engine: Engine | undefined;
     const engineWake = lib.createWakeCallback(() => engine?.drain());
@@ -421,6 +416,19 @@ function readJson(lib: NativeLibrary, call: (buf: Uint8Array) => number): unknow
   }
   if (n < 0) throw errorFromStatus(n, lib.lastError());
   return JSON.parse(decoder.decode(buf.subarray(0, n)));
+}
+
+/** What the model's shape decides before the engine opens: its context, its visible tokens. */
+function prepareModel(lib: NativeLibrary, model: NativeHandle, options: EngineOptions): number {
+  const shape = readModelInfo(lib, model);
+  const ctxSize =
+    typeof options.ctxSize === "function" ? options.ctxSize(shape) : (options.ctxSize ?? 4096);
+  if (options.visibleTokens) {
+    const ids = options.visibleTokens(shape).flatMap((text) => shape.specialTokens[text] ?? []);
+    const status = lib.setVisibleTokens(model, Int32Array.from(ids));
+    if (status < 0) throw errorFromStatus(status, lib.lastError());
+  }
+  return ctxSize;
 }
 
 function readModelInfo(lib: NativeLibrary, model: NativeHandle) {

@@ -114,6 +114,14 @@ describe("GLM-Z1 replies: reasoning, then content or a GLM-4 call", () => {
     expect(feed(parser(reasoning), [input])).toEqual(expected as never);
   });
 
+  test("newlines after </think> are layout, even in pushes of their own", () => {
+    expect(feed(parser(true), ["hm", "</think>", "\n\n", "\n", "Sunny."])).toEqual({
+      content: "Sunny.",
+      reasoning: "hm",
+      calls: [],
+    });
+  });
+
   const call = 'a</think>get_weather\n{"city": "Paris"}';
   test.each(splitsOf(call).map((pieces) => [pieces.length, pieces]))(
     "split into %i pieces, the same call",

@@ -138,6 +138,20 @@ const rows: Row[] = [
     expected: { content: "<tool_call>sea", calls: [] },
   },
   {
+    name: "text inside a call that is not a pair is skipped, however the reply is split",
+    input:
+      "<tool_call>get_weather\nxx<arg_key>city</arg_key><arg_value>P</arg_value>junk<arg_key>days</arg_key><arg_value>2</arg_value>zz</tool_call>",
+    tools,
+    expected: { content: "", calls: [{ name: "get_weather", arguments: '{"city":"P","days":2}' }] },
+  },
+  {
+    name: "a key cannot swallow markup",
+    input:
+      "<tool_call>get_weather<arg_key>city</arg_key>x<arg_value>P</arg_value><arg_key>days</arg_key><arg_value>1</arg_value></tool_call>",
+    tools,
+    expected: { content: "", calls: [{ name: "get_weather", arguments: '{"days":1}' }] },
+  },
+  {
     name: "a repeated key keeps its first value",
     input:
       "<tool_call>search\n<arg_key>q</arg_key><arg_value>a</arg_value><arg_key>q</arg_key><arg_value>b</arg_value></tool_call>",

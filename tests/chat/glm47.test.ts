@@ -78,3 +78,18 @@ test("GLM-5.2 reads the request's reasoning effort: Max by default, High when as
   expect(text({ reasoning: true, reasoningEffort: "high" })).toContain("Reasoning Effort: High");
   expect(text({ reasoning: false })).not.toContain("Reasoning Effort");
 });
+
+test("history arguments that are not a JSON object are refused with a clear message", () => {
+  const format = createGlm47Format({ chatTemplate: official("glm-4.7") });
+  const messages: ChatMessage[] = [
+    { role: "user", content: "Hi" },
+    {
+      role: "assistant",
+      content: null,
+      tool_calls: [{ id: "c", type: "function", function: { name: "f", arguments: "x=1" } }],
+    },
+  ];
+  expect(() => format.render(messages, {})).toThrow(
+    "the arguments of the call to f are not a JSON object",
+  );
+});
