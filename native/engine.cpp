@@ -31,11 +31,25 @@ void waker_loop(glm_engine *e) {
 
 namespace {
 
+struct KvOptions {
+  int32_t type_k;
+  int32_t type_v;
+  int32_t flash_attn;
+};
+
+bool is_kv_type(int32_t type) {
+  return type == GLM_KV_F16 || type == GLM_KV_Q8_0 || type == GLM_KV_Q4_0;
+}
+
 // One KV stream per slot: attention then spans only the slot's own cells. A unified cache would
 // make every token's attention walk (masked) past the other slots' cached histories too, which
 // measured 5-8% slower on a long second-turn prompt.
-llama_context *create_context(glm_engine *e, int32_t n_ctx, int32_t n_threads, int32_t n_slots) {
+llama_context *create_context(glm_engine *e, int32_t n_ctx, int32_t n_threads, int32_t n_slots,
+                              const KvOptions &kv) {
   auto params = llama_context_default_params();
+  params.type_k = static_cast<ggml_type>(kv.type_k);
+  params.type_v = static_cast<ggml_type>(kv.type_v);
+  params.flash_attn_type = static_cast<llama_flash_attn_type>(kv.flash_attn);
   params.n_ctx = static_cast<uint32_t>(n_ctx);
   params.n_batch = static_cast<uint32_t>(e->n_batch);
   params.n_ubatch = static_cast<uint32_t>(std::min(e->n_batch, 512));
@@ -99,7 +113,8 @@ extern "C" {
 
 GLM_API glm_engine *glm_engine_open(glm_model *model, int32_t n_ctx, int32_t n_threads,
                                     int32_t n_slots, int32_t n_batch, int32_t padding,
-                                    int32_t gather_ms, glm_wake_fn wake) {
+                                    int32_t gather_ms, int32_t type_k, int32_t type_v,
+                                    int32_t flash_attn, glm_wake_fn wake) {
   if (model == nullptr || model->status.load() != GLM_OK) {
     glm_fail(GLM_ERR_INVALID, "model is not loaded");
     return nullptr;
@@ -114,6 +129,14 @@ GLM_API glm_engine *glm_engine_open(glm_model *model, int32_t n_ctx, int32_t n_t
   }
   if (gather_ms < 0 || gather_ms > 1000) {
     glm_fail(GLM_ERR_INVALID, "gather_ms must be 0..1000");
+    return nullptr;
+  }
+  if (!is_kv_type(type_k) || !is_kv_type(type_v)) {
+    glm_fail(GLM_ERR_INVALID, "type_k and type_v must be GLM_KV_F16, _Q8_0 or _Q4_0");
+    return nullptr;
+  }
+  if (flash_attn < GLM_FLASH_ATTN_AUTO || flash_attn > GLM_FLASH_ATTN_ON) {
+    glm_fail(GLM_ERR_INVALID, "flash_attn must be GLM_FLASH_ATTN_AUTO, _OFF or _ON");
     return nullptr;
   }
   auto *e = new (std::nothrow) glm_engine();
@@ -131,7 +154,7 @@ GLM_API glm_engine *glm_engine_open(glm_model *model, int32_t n_ctx, int32_t n_t
     const int32_t threads =
         n_threads > 0 ? n_threads : static_cast<int32_t>(std::thread::hardware_concurrency());
     glm_reset_llama_log_error();
-    e->ctx = create_context(e, n_ctx, std::max(threads, 1), n_slots);
+    e->ctx = create_context(e, n_ctx, std::max(threads, 1), n_slots, {type_k, type_v, flash_attn});
     if (e->ctx == nullptr) {
       glm_fail(GLM_ERR_INTERNAL, "cannot create context: " + glm_last_llama_log_error());
       delete e;

@@ -38,6 +38,16 @@ extern "C" {
 #define GLM_PADDING_OFF 0
 #define GLM_PADDING_ON 1
 
+/* glm_engine_open's KV cache types (ggml's type numbers): quantized caches take less memory. */
+#define GLM_KV_F16 1
+#define GLM_KV_Q4_0 2
+#define GLM_KV_Q8_0 8
+
+/* glm_engine_open's `flash_attn` (llama.cpp's): AUTO lets llama.cpp choose per device. */
+#define GLM_FLASH_ATTN_AUTO -1
+#define GLM_FLASH_ATTN_OFF 0
+#define GLM_FLASH_ATTN_ON 1
+
 /* Finish reasons reported by glm_engine_poll. */
 #define GLM_FINISH_NONE 0
 #define GLM_FINISH_STOP 1
@@ -117,11 +127,14 @@ GLM_API int32_t glm_detokenize(glm_model *model, const int32_t *tokens, int32_t 
  * thread. n_threads <= 0 picks the core count; n_batch <= 0 picks 512; padding is one of
  * GLM_PADDING_*. gather_ms (0..1000): when a request reaches an idle engine, admission waits
  * while more keep arriving within gather_ms of each other (4 * gather_ms at most, or until every
- * slot has one), so a burst of clients is prefilled in one step; 0 admits at once. `wake` (may
- * be NULL) is called when requests have output to poll. Free with glm_engine_free. */
+ * slot has one), so a burst of clients is prefilled in one step; 0 admits at once. type_k and
+ * type_v are GLM_KV_* (a quantized V cache needs flash attention, which llama.cpp refuses to
+ * create without); flash_attn is GLM_FLASH_ATTN_*. `wake` (may be NULL) is called when requests
+ * have output to poll. Free with glm_engine_free. */
 GLM_API glm_engine *glm_engine_open(glm_model *model, int32_t n_ctx, int32_t n_threads,
                                     int32_t n_slots, int32_t n_batch, int32_t padding,
-                                    int32_t gather_ms, glm_wake_fn wake);
+                                    int32_t gather_ms, int32_t type_k, int32_t type_v,
+                                    int32_t flash_attn, glm_wake_fn wake);
 
 /* Asks the engine's threads to stop, cancelling running requests, and returns at once:
  * GLM_LOADING while they still run, GLM_OK once stopped. Keep the JS event loop turning

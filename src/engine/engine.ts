@@ -3,6 +3,8 @@ import { EngineError, errorFromStatus } from "./errors.ts";
 import { loadNativeLibrary } from "./load-library.ts";
 import {
   Finish,
+  FlashAttn,
+  KvType,
   LoadMode,
   type NativeHandle,
   type NativeLibrary,
@@ -87,6 +89,11 @@ export class Engine {
       options.batchSize ?? 512,
       Padding[options.padding ?? "auto"],
       options.gatherMs ?? DEFAULT_GATHER_MS,
+      {
+        typeK: KvType[options.cacheTypeK ?? "f16"],
+        typeV: KvType[options.cacheTypeV ?? "f16"],
+        flashAttn: FlashAttn[options.flashAttn ?? "auto"],
+      },
       engineWake,
     );
     if (!handle) {

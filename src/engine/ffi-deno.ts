@@ -34,7 +34,19 @@ const symbols = {
   glm_detokenize: { parameters: ["pointer", "buffer", "i32", "buffer", "i32"], result: "i32" },
   glm_model_set_visible_tokens: { parameters: ["pointer", "buffer", "i32"], result: "i32" },
   glm_engine_open: {
-    parameters: ["pointer", "i32", "i32", "i32", "i32", "i32", "i32", "function"],
+    parameters: [
+      "pointer",
+      "i32",
+      "i32",
+      "i32",
+      "i32",
+      "i32",
+      "i32",
+      "i32",
+      "i32",
+      "i32",
+      "function",
+    ],
     result: "pointer",
   },
   glm_engine_stop: { parameters: ["pointer"], result: "i32" },
@@ -104,7 +116,7 @@ export function openDenoLibrary(path: string): NativeLibrary {
       call("glm_tokenize", model, text, text.length, parseSpecial ? 1 : 0, out, out.length),
     detokenize: (model, tokens, out) =>
       call("glm_detokenize", model, tokens, tokens.length, out, out.length),
-    engineOpen: (model, nCtx, nThreads, nSlots, nBatch, padding, gatherMs, wake) =>
+    engineOpen: (model, nCtx, nThreads, nSlots, nBatch, padding, gatherMs, kv, wake) =>
       handle(
         call(
           "glm_engine_open",
@@ -115,6 +127,9 @@ export function openDenoLibrary(path: string): NativeLibrary {
           nBatch,
           padding,
           gatherMs,
+          kv.typeK,
+          kv.typeV,
+          kv.flashAttn,
           wake.pointer,
         ),
       ),

@@ -30,6 +30,11 @@ export interface EngineOptions {
   load?: ModelLoad;
   /** Put weights that are read into memory on transparent huge pages (Linux); default true. */
   hugePages?: boolean;
+  /** KV cache types (default f16); a quantized V cache needs flash attention. */
+  cacheTypeK?: KvCacheType;
+  cacheTypeV?: KvCacheType;
+  /** Flash attention: "auto" (llama.cpp decides per device, the default), "on" or "off". */
+  flashAttn?: FlashAttention;
   /**
    * Special tokens, by text, that generated text shows even where the GGUF types them CONTROL
    * (the reply markers a chat format parses); picked once the model is known.
@@ -38,6 +43,11 @@ export interface EngineOptions {
 }
 
 export type ModelLoad = "auto" | "read" | "mmap";
+
+/** KV cache element types, as llama-server's --cache-type-k/-v name them. */
+export type KvCacheType = "f16" | "q8_0" | "q4_0";
+
+export type FlashAttention = "auto" | "on" | "off";
 
 export type BatchPadding = "auto" | "on" | "off";
 
