@@ -114,7 +114,8 @@ extern "C" {
 GLM_API glm_engine *glm_engine_open(glm_model *model, int32_t n_ctx, int32_t n_threads,
                                     int32_t n_slots, int32_t n_batch, int32_t padding,
                                     int32_t gather_ms, int32_t type_k, int32_t type_v,
-                                    int32_t flash_attn, glm_wake_fn wake) {
+                                    int32_t flash_attn, int32_t prefill_budget,
+                                    glm_wake_fn wake) {
   if (model == nullptr || model->status.load() != GLM_OK) {
     glm_fail(GLM_ERR_INVALID, "model is not loaded");
     return nullptr;
@@ -139,6 +140,10 @@ GLM_API glm_engine *glm_engine_open(glm_model *model, int32_t n_ctx, int32_t n_t
     glm_fail(GLM_ERR_INVALID, "flash_attn must be GLM_FLASH_ATTN_AUTO, _OFF or _ON");
     return nullptr;
   }
+  if (prefill_budget < GLM_PREFILL_BUDGET_AUTO) {
+    glm_fail(GLM_ERR_INVALID, "prefill_budget must be GLM_PREFILL_BUDGET_AUTO, _NONE or a count");
+    return nullptr;
+  }
   auto *e = new (std::nothrow) glm_engine();
   if (e == nullptr) {
     glm_fail(GLM_ERR_INTERNAL, "out of memory");
@@ -151,6 +156,7 @@ GLM_API glm_engine *glm_engine_open(glm_model *model, int32_t n_ctx, int32_t n_t
     e->n_batch = std::max(n_batch > 0 ? n_batch : 512, n_slots); // one decode token per slot must fit
     e->padding = padding;
     e->gather = std::chrono::milliseconds(gather_ms);
+    e->prefill_budget = prefill_budget;
     const int32_t threads =
         n_threads > 0 ? n_threads : static_cast<int32_t>(std::thread::hardware_concurrency());
     glm_reset_llama_log_error();
@@ -381,6 +387,8 @@ GLM_API int32_t glm_engine_stats_json(glm_engine *e, char *buf, int32_t buf_size
         ",\"decoded_tokens\":" + std::to_string(e->decoded_tokens.load()) +
         ",\"peak_batch_sequences\":" + std::to_string(e->peak_batch_sequences.load()) +
         ",\"filler_tokens\":" + std::to_string(e->filler_tokens.load()) +
+        ",\"peak_prefill_while_decoding\":" +
+        std::to_string(e->peak_prefill_while_decoding.load()) +
         ",\"padded_remainders\":" + padded_remainders_json(e) + ",\"rows_ms\":" + rows_ms_json(e) +
         "}";
     return glm_copy_out(out, buf, buf_size);

@@ -48,6 +48,12 @@ extern "C" {
 #define GLM_FLASH_ATTN_OFF 0
 #define GLM_FLASH_ATTN_ON 1
 
+/* glm_engine_open's `prefill_budget`: while any slot is generating, a step's prefill tokens are
+ * capped so running streams never stall on a long prompt. AUTO keeps a step near twice a decode
+ * step's cost, from measured step times; NONE fills steps to n_batch; N > 0 caps at N tokens. */
+#define GLM_PREFILL_BUDGET_AUTO -1
+#define GLM_PREFILL_BUDGET_NONE 0
+
 /* Finish reasons reported by glm_engine_poll. */
 #define GLM_FINISH_NONE 0
 #define GLM_FINISH_STOP 1
@@ -129,12 +135,14 @@ GLM_API int32_t glm_detokenize(glm_model *model, const int32_t *tokens, int32_t 
  * while more keep arriving within gather_ms of each other (4 * gather_ms at most, or until every
  * slot has one), so a burst of clients is prefilled in one step; 0 admits at once. type_k and
  * type_v are GLM_KV_* (a quantized V cache needs flash attention, which llama.cpp refuses to
- * create without); flash_attn is GLM_FLASH_ATTN_*. `wake` (may be NULL) is called when requests
+ * create without); flash_attn is GLM_FLASH_ATTN_*; prefill_budget is GLM_PREFILL_BUDGET_* or a
+ * token count. `wake` (may be NULL) is called when requests
  * have output to poll. Free with glm_engine_free. */
 GLM_API glm_engine *glm_engine_open(glm_model *model, int32_t n_ctx, int32_t n_threads,
                                     int32_t n_slots, int32_t n_batch, int32_t padding,
                                     int32_t gather_ms, int32_t type_k, int32_t type_v,
-                                    int32_t flash_attn, glm_wake_fn wake);
+                                    int32_t flash_attn, int32_t prefill_budget,
+                                    glm_wake_fn wake);
 
 /* Asks the engine's threads to stop, cancelling running requests, and returns at once:
  * GLM_LOADING while they still run, GLM_OK once stopped. Keep the JS event loop turning

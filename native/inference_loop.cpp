@@ -132,6 +132,33 @@ bool has_active_slot(const glm_engine *e) {
                      [](const Slot &s) { return s.request != nullptr; });
 }
 
+// Prompt tokens a step may add while slots are generating: about one decode step's worth, so a
+// step costs at most about twice a decode step (Sarathi-Serve's stall-free batching).
+int32_t prefill_allowance(const glm_engine *e) {
+  if (e->prefill_budget == GLM_PREFILL_BUDGET_NONE) return e->n_batch;
+  if (e->prefill_budget > 0) return e->prefill_budget;
+  constexpr int32_t kUnmeasured = 64, kLeast = 16;
+  if (e->decode_step_ms <= 0.0 || e->prefill_ms_per_token <= 0.0) return kUnmeasured;
+  const double tokens = e->decode_step_ms / e->prefill_ms_per_token;
+  return static_cast<int32_t>(std::clamp(tokens, static_cast<double>(kLeast),
+                                         static_cast<double>(e->n_batch)));
+}
+
+// Running averages of what decode steps and prompt tokens cost, for the AUTO budget.
+void measure_step(glm_engine *e, double ms) {
+  constexpr double kWeight = 0.2;
+  const auto blend = [](double average, double sample) {
+    return average <= 0.0 ? sample : average + kWeight * (sample - average);
+  };
+  if (e->step_prefill_tokens == 0) {
+    if (e->step_decode_rows > 0) e->decode_step_ms = blend(e->decode_step_ms, ms);
+    return;
+  }
+  const double decode_part = e->step_decode_rows > 0 ? e->decode_step_ms : 0.0;
+  const double per_token = (ms - decode_part) / e->step_prefill_tokens;
+  if (per_token > 0.0) e->prefill_ms_per_token = blend(e->prefill_ms_per_token, per_token);
+}
+
 // Generating slots go first so that a long prefill never starves running streams.
 void build_batch(glm_engine *e) {
   share_prefixes(e); // first, while every slot's cache is exactly its KV cells
@@ -145,14 +172,28 @@ void build_batch(glm_engine *e) {
     slot.cache.push_back(slot.next_token);
     slot.next_token = -1;
   }
+  const int32_t decoding = batch.n_tokens;
+  const int32_t limit =
+      decoding > 0 ? std::min(e->n_batch, decoding + prefill_allowance(e)) : e->n_batch;
+  // While streams run, prompts share the budget first come, first served.
+  std::vector<Slot *> order;
+  for (auto &slot : e->slots) order.push_back(&slot);
+  if (decoding > 0) {
+    std::stable_sort(order.begin(), order.end(), [](const Slot *a, const Slot *b) {
+      const int32_t ia = a->request ? a->request->id : INT32_MAX;
+      const int32_t ib = b->request ? b->request->id : INT32_MAX;
+      return ia < ib;
+    });
+  }
   std::vector<const Slot *> prefilling;
-  for (auto &slot : e->slots) {
+  for (Slot *next : order) {
+    Slot &slot = *next;
     if (slot.request == nullptr || slot.batch_index >= 0) continue;
     if (waits_for_shared_prefix(e, slot, prefilling)) continue;
     const auto &prompt = slot.request->prompt;
     const size_t end = prefill_end(e, slot);
-    if (slot.prompt_done < end && batch.n_tokens < e->n_batch) prefilling.push_back(&slot);
-    while (slot.prompt_done < end && batch.n_tokens < e->n_batch) {
+    if (slot.prompt_done < end && batch.n_tokens < limit) prefilling.push_back(&slot);
+    while (slot.prompt_done < end && batch.n_tokens < limit) {
       const bool last = slot.prompt_done + 1 == prompt.size();
       if (last) slot.batch_index = batch.n_tokens;
       batch_add(batch, prompt[slot.prompt_done], static_cast<llama_pos>(slot.cache.size()),
@@ -161,6 +202,10 @@ void build_batch(glm_engine *e) {
       ++slot.prompt_done;
     }
   }
+  e->step_decode_rows = decoding;
+  e->step_prefill_tokens = batch.n_tokens - decoding;
+  if (decoding > 0 && e->step_prefill_tokens > e->peak_prefill_while_decoding.load())
+    e->peak_prefill_while_decoding.store(e->step_prefill_tokens);
 }
 
 bool is_stop_token(const glm_engine *e, const Request &request, llama_token token) {
@@ -300,8 +345,11 @@ void run_step(glm_engine *e) {
   if (e->batch.n_tokens == 0) return;
   const int32_t fillers = shape_batch(e);
   record_batch(e, fillers);
+  const auto started = std::chrono::steady_clock::now();
   const int32_t status = llama_decode(e->ctx, e->batch);
+  const std::chrono::duration<double, std::milli> took = std::chrono::steady_clock::now() - started;
   drop_fillers(e);
+  if (status == 0) measure_step(e, took.count());
   if (status != 0) {
     fail_batch(e);
     engine_wake(e);

@@ -146,6 +146,13 @@ struct glm_engine {
   std::array<double, 4> rows_ms{};     // calibration: ms to decode 1..4 rows
   std::atomic<bool> calibrated{false}; // publishes the two arrays above to other threads
   std::chrono::milliseconds gather{0};  // see glm_engine_open's gather_ms
+  // Prefill step budget (see glm_engine_open's prefill_budget); the rest is inference thread only.
+  int32_t prefill_budget = GLM_PREFILL_BUDGET_AUTO;
+  int32_t step_decode_rows = 0;     // this step's generating rows
+  int32_t step_prefill_tokens = 0;  // this step's prompt tokens
+  double decode_step_ms = 0.0;      // running average of steps without prefill
+  double prefill_ms_per_token = 0.0; // running average of prefill's share of a step
+  std::atomic<int32_t> peak_prefill_while_decoding{0};
   size_t min_shared_tokens = 0;         // prefix_sharing.cpp; 0 turns sharing off
   glm_wake_fn wake = nullptr;
   std::atomic<bool> wake_pending{false};

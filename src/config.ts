@@ -25,6 +25,7 @@ export const ConfigSchema = t.Object({
   cacheTypeK: t.Union([t.Literal("f16"), t.Literal("q8_0"), t.Literal("q4_0")]),
   cacheTypeV: t.Union([t.Literal("f16"), t.Literal("q8_0"), t.Literal("q4_0")]),
   flashAttn: t.Union([t.Literal("auto"), t.Literal("on"), t.Literal("off")]),
+  prefillBudget: t.String({ pattern: "^(auto|[0-9]+)$" }),
   apiKeys: t.Array(t.String({ minLength: 1 })),
   corsOrigin: t.String({ minLength: 1 }),
   queueLimit: t.Integer({ minimum: 0 }),
@@ -134,6 +135,12 @@ export const FLAGS: Flag[] = [
     help: "on|off: put weights read into memory on transparent huge pages, for faster decoding (default on)",
   },
   {
+    key: "prefillBudget",
+    names: ["--prefill-budget"],
+    kind: "string",
+    help: "auto|N: prompt tokens a step may carry while other slots generate, so they never stall; auto keeps a step near twice a decode step, 0 = no cap (default auto)",
+  },
+  {
     key: "cacheTypeK",
     names: ["--cache-type-k", "-ctk"],
     kind: "string",
@@ -216,6 +223,7 @@ const DEFAULTS: Config = {
   cacheTypeK: "f16",
   cacheTypeV: "f16",
   flashAttn: "auto",
+  prefillBudget: "auto",
   apiKeys: [],
   corsOrigin: "*",
   queueLimit: 64,

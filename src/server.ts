@@ -71,6 +71,7 @@ export async function startServer(
         cacheTypeK: config.cacheTypeK,
         cacheTypeV: config.cacheTypeV,
         flashAttn: config.flashAttn,
+        prefillBudget: config.prefillBudget === "auto" ? "auto" : Number(config.prefillBudget),
         visibleTokens: (model) => replyMarkers(familyOf(model)),
         ...(config.threads ? { threads: config.threads } : {}),
       },

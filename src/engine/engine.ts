@@ -9,6 +9,7 @@ import {
   type NativeHandle,
   type NativeLibrary,
   Padding,
+  PREFILL_BUDGET_AUTO,
   Result,
   Status,
   type WakeCallback,
@@ -93,6 +94,10 @@ export class Engine {
         typeK: KvType[options.cacheTypeK ?? "f16"],
         typeV: KvType[options.cacheTypeV ?? "f16"],
         flashAttn: FlashAttn[options.flashAttn ?? "auto"],
+        prefillBudget:
+          options.prefillBudget === undefined || options.prefillBudget === "auto"
+            ? PREFILL_BUDGET_AUTO
+            : options.prefillBudget,
       },
       engineWake,
     );
@@ -193,6 +198,7 @@ export class Engine {
       decoded_tokens: number;
       peak_batch_sequences: number;
       filler_tokens: number;
+      peak_prefill_while_decoding: number;
       padded_remainders: number[];
       rows_ms: number[] | null;
     };
@@ -201,6 +207,7 @@ export class Engine {
       decodedTokens: raw.decoded_tokens,
       peakBatchSequences: raw.peak_batch_sequences,
       fillerTokens: raw.filler_tokens,
+      peakPrefillWhileDecoding: raw.peak_prefill_while_decoding,
       paddedRemainders: raw.padded_remainders,
       rowsMs: raw.rows_ms,
     };

@@ -15,7 +15,10 @@ const symbols = {
   glm_model_set_visible_tokens: { args: [ptr, ptr, i32], returns: i32 },
   glm_tokenize: { args: [ptr, ptr, i32, i32, ptr, i32], returns: i32 },
   glm_detokenize: { args: [ptr, ptr, i32, ptr, i32], returns: i32 },
-  glm_engine_open: { args: [ptr, i32, i32, i32, i32, i32, i32, i32, i32, i32, ptr], returns: ptr },
+  glm_engine_open: {
+    args: [ptr, i32, i32, i32, i32, i32, i32, i32, i32, i32, i32, ptr],
+    returns: ptr,
+  },
   glm_engine_stop: { args: [ptr], returns: i32 },
   glm_engine_free: { args: [ptr], returns: none },
   glm_engine_slot_context: { args: [ptr], returns: i32 },
@@ -74,7 +77,7 @@ export function openBunLibrary(path: string): NativeLibrary {
       lib.glm_tokenize(asPointer(model), text, text.length, parseSpecial ? 1 : 0, out, out.length),
     detokenize: (model, tokens, out) =>
       lib.glm_detokenize(asPointer(model), tokens, tokens.length, out, out.length),
-    engineOpen: (model, nCtx, nThreads, nSlots, nBatch, padding, gatherMs, kv, wake) =>
+    engineOpen: (model, nCtx, nThreads, nSlots, nBatch, padding, gatherMs, tuning, wake) =>
       asHandle(
         lib.glm_engine_open(
           asPointer(model),
@@ -84,9 +87,10 @@ export function openBunLibrary(path: string): NativeLibrary {
           nBatch,
           padding,
           gatherMs,
-          kv.typeK,
-          kv.typeV,
-          kv.flashAttn,
+          tuning.typeK,
+          tuning.typeV,
+          tuning.flashAttn,
+          tuning.prefillBudget,
           wake.pointer as Pointer,
         ),
       ),

@@ -116,7 +116,7 @@ export function openDenoLibrary(path: string): NativeLibrary {
       call("glm_tokenize", model, text, text.length, parseSpecial ? 1 : 0, out, out.length),
     detokenize: (model, tokens, out) =>
       call("glm_detokenize", model, tokens, tokens.length, out, out.length),
-    engineOpen: (model, nCtx, nThreads, nSlots, nBatch, padding, gatherMs, kv, wake) =>
+    engineOpen: (model, nCtx, nThreads, nSlots, nBatch, padding, gatherMs, tuning, wake) =>
       handle(
         call(
           "glm_engine_open",
@@ -127,9 +127,10 @@ export function openDenoLibrary(path: string): NativeLibrary {
           nBatch,
           padding,
           gatherMs,
-          kv.typeK,
-          kv.typeV,
-          kv.flashAttn,
+          tuning.typeK,
+          tuning.typeV,
+          tuning.flashAttn,
+          tuning.prefillBudget,
           wake.pointer,
         ),
       ),

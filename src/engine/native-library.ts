@@ -36,7 +36,7 @@ export interface NativeLibrary {
     nBatch: number,
     padding: number,
     gatherMs: number,
-    kv: { typeK: number; typeV: number; flashAttn: number },
+    tuning: { typeK: number; typeV: number; flashAttn: number; prefillBudget: number },
     wake: WakeCallback,
   ): NativeHandle | null;
   /** Non-blocking: Status.loading while the engine's threads still run, Status.ok once stopped. */
@@ -100,6 +100,8 @@ export const Padding = { auto: -1, off: 0, on: 1 } as const;
 /** glm.h's GLM_KV_* (ggml's type numbers) and GLM_FLASH_ATTN_*. */
 export const KvType = { f16: 1, q4_0: 2, q8_0: 8 } as const;
 export const FlashAttn = { auto: -1, off: 0, on: 1 } as const;
+/** glm.h's GLM_PREFILL_BUDGET_AUTO; a token count otherwise (0: no cap). */
+export const PREFILL_BUDGET_AUTO = -1;
 
 export const Finish = { none: 0, stop: 1, length: 2, cancelled: 3, error: 4 } as const;
 

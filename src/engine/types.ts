@@ -36,6 +36,12 @@ export interface EngineOptions {
   /** Flash attention: "auto" (llama.cpp decides per device, the default), "on" or "off". */
   flashAttn?: FlashAttention;
   /**
+   * Prompt tokens a step may carry while any slot generates, so running streams never stall
+   * on a long prompt: "auto" (about one decode step's cost, measured; the default), 0 for no
+   * cap (whole n_batch), or a token count.
+   */
+  prefillBudget?: number | "auto";
+  /**
    * Special tokens, by text, that generated text shows even where the GGUF types them CONTROL
    * (the reply markers a chat format parses); picked once the model is known.
    */
@@ -148,6 +154,8 @@ export interface EngineStats {
   peakBatchSequences: number;
   /** Filler tokens added to round batches up to 4-row tiles (not in decodedTokens). */
   fillerTokens: number;
+  /** The most prompt tokens one step carried while slots were generating (the budget's cap). */
+  peakPrefillWhileDecoding: number;
   /** The r in 1..3 for which a batch of 4k + r rows is rounded up. */
   paddedRemainders: number[];
   /** Startup timings of 1..4-row decodes in ms, when "auto" padding measured them. */
