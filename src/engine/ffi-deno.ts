@@ -34,17 +34,11 @@ const symbols = {
   glm_detokenize: { parameters: ["pointer", "buffer", "i32", "buffer", "i32"], result: "i32" },
   glm_model_set_visible_tokens: { parameters: ["pointer", "buffer", "i32"], result: "i32" },
   glm_engine_open: {
+    // model, then n_ctx, n_threads, n_slots, n_batch, padding, gather_ms, type_k, type_v,
+    // flash_attn, prefill_budget, then wake.
     parameters: [
       "pointer",
-      "i32",
-      "i32",
-      "i32",
-      "i32",
-      "i32",
-      "i32",
-      "i32",
-      "i32",
-      "i32",
+      ...(["i32", "i32", "i32", "i32", "i32", "i32", "i32", "i32", "i32", "i32"] as const),
       "function",
     ],
     result: "pointer",
