@@ -8,11 +8,15 @@ export interface StreamTiming {
 
 type Message = { role: "system" | "user" | "assistant"; content: string };
 
-/** Streams one chat completion at temperature 0 with ignore_eos and times each content chunk. */
+/**
+ * Streams one chat completion at temperature 0 with ignore_eos and times each content chunk;
+ * `stamps`, when given, receives each chunk's performance.now().
+ */
 export async function timedStream(
   url: string,
   messages: Message[],
   maxTokens: number,
+  stamps?: number[],
 ): Promise<StreamTiming> {
   const started = performance.now();
   const response = await fetch(`${url}/v1/chat/completions`, {
@@ -52,6 +56,7 @@ export async function timedStream(
       if (json.usage?.completion_tokens) tokens = json.usage.completion_tokens;
       const delta = json.choices?.[0]?.delta?.content;
       if (typeof delta === "string" && delta.length > 0) {
+        stamps?.push(performance.now());
         const now = performance.now() - started;
         if (firstTokenMs < 0) firstTokenMs = now;
         lastTokenMs = now;

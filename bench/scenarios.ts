@@ -9,6 +9,10 @@ export interface ServerFigures {
   threeClientTokensPerSecond: number;
   turn2FirstTokenMs: number;
   turn2PromptTokens: number;
+  /** The longest gap between two tokens of 3 running streams while a long prompt prefills. */
+  stallMs: number;
+  /** That long prompt's time to first token. */
+  longPromptFirstTokenMs: number;
   healthMaxMs: number;
   healthP50Ms: number;
   residentMiB: number;
@@ -19,6 +23,36 @@ const SYSTEM = "You are a helpful assistant.";
 const HISTORY = Array.from({ length: 130 }, (_, i) => `item ${String(i).padStart(3, "0")}.`).join(
   " ",
 );
+
+/** About 1,500 tokens that no other request shares (the bench vocabulary is mostly a token a character). */
+const DOCUMENT = Array.from(
+  { length: 60 },
+  (_, i) => `pasted line ${String(i).padStart(2, "0")}: abc.`,
+).join(" ");
+
+async function decodeStall(server: BenchServer): Promise<{ gapMs: number; ttftMs: number }> {
+  const stamps: number[][] = [[], [], []];
+  const running = stamps.map((own, i) =>
+    timedStream(server.url, [{ role: "user", content: `Stream ${i} tells a story.` }], 400, own),
+  );
+  while (stamps.some((own) => own.length < 3)) await Bun.sleep(20);
+  const sent = performance.now();
+  const document = await timedStream(
+    server.url,
+    [{ role: "user", content: `${DOCUMENT} Summarize it.` }],
+    4,
+  );
+  const prefilled = sent + document.firstTokenMs;
+  await Promise.all(running);
+  let gapMs = 0;
+  for (const own of stamps) {
+    for (let i = 1; i < own.length; i++) {
+      const [before, after] = [own[i - 1] ?? 0, own[i] ?? 0];
+      if (after > sent && before < prefilled) gapMs = Math.max(gapMs, after - before);
+    }
+  }
+  return { gapMs, ttftMs: document.firstTokenMs };
+}
 
 async function singleStream(server: BenchServer): Promise<number> {
   const rates: number[] = [];
@@ -95,7 +129,10 @@ export async function measureServer(server: BenchServer): Promise<ServerFigures>
   const turn2 = await turnTwo(server);
   const two = await aggregate(server, 2);
   const three = await aggregate(server, 3);
+  const stall = await decodeStall(server);
   return {
+    stallMs: stall.gapMs,
+    longPromptFirstTokenMs: stall.ttftMs,
     singleTokensPerSecond,
     aggregateTokensPerSecond: load.rate,
     twoClientTokensPerSecond: two.rate,
