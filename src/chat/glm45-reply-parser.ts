@@ -1,4 +1,4 @@
-import { argumentValue, requestedTool } from "./glm45-tool-call.ts";
+import { argumentValue, calledTool } from "./glm45-tool-call.ts";
 import { findFirstMarker, partialMarkerLength } from "./marker-search.ts";
 import { newToolCallId } from "./tool-call-id.ts";
 import type { RenderOptions, ReplyEvent, ReplyParser, ToolDefinition } from "./types.ts";
@@ -11,7 +11,7 @@ const KEY_OPEN = "<arg_key>";
 /** One whole key/value pair at the start of the buffer (after layout whitespace). */
 const PAIR = /^\s*<arg_key>([^<]*)<\/arg_key>\s*<arg_value>([\s\S]*?)<\/arg_value>/;
 
-/** text, reasoning, a call's name, its arguments, or an unrequested call (kept as content). */
+/** text, reasoning, a call's name, its arguments, or a block that names no tool (kept as content). */
 type Mode = "text" | "think" | "name" | "args" | "unknown";
 
 /** The call whose arguments are streaming: JSON grows key by key, `}` at `</tool_call>`. */
@@ -62,7 +62,8 @@ export class Glm45ReplyParser implements ReplyParser {
     const events: ReplyEvent[] = [];
     const rest = this.buffer;
     this.buffer = "";
-    if (this.mode === "name" && this.startCall(rest.trim(), events)) this.mode = "args";
+    // A name cut short may be a prefix of another tool's, so only an offered one counts.
+    if (this.mode === "name" && this.startCall(rest.trim(), false, events)) this.mode = "args";
     // A call cut short keeps the pairs it completed; its JSON is closed.
     if (this.mode === "args") this.closeCall(events);
     else if (this.mode === "name" || this.mode === "unknown")
@@ -103,7 +104,7 @@ export class Glm45ReplyParser implements ReplyParser {
     const end = findFirstMarker(this.buffer, ["\n", KEY_OPEN, CALL_CLOSE]);
     if (!end) return false;
     const name = this.buffer.slice(0, end.index).trim();
-    if (!this.startCall(name, events)) {
+    if (!this.startCall(name, true, events)) {
       this.mode = "unknown";
       return true;
     }
@@ -112,8 +113,8 @@ export class Glm45ReplyParser implements ReplyParser {
     return true;
   }
 
-  private startCall(name: string, events: ReplyEvent[]): boolean {
-    const tool = requestedTool(name, this.tools);
+  private startCall(name: string, complete: boolean, events: ReplyEvent[]): boolean {
+    const tool = calledTool(name, this.tools, complete);
     if (!tool) return false;
     this.call = { index: this.nextIndex, tool, keys: new Set() };
     this.nextIndex += 1;
@@ -168,7 +169,7 @@ export class Glm45ReplyParser implements ReplyParser {
     this.call = undefined;
   }
 
-  /** A call to a tool that was not requested stays content, markup and all. */
+  /** A block that names no tool stays content, markup and all. */
   private stepUnknownCall(events: ReplyEvent[]): boolean {
     const close = this.buffer.indexOf(CALL_CLOSE);
     if (close < 0) return false;

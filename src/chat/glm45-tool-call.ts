@@ -1,9 +1,23 @@
 import { parsePythonLiteral } from "./python-literal.ts";
 import type { ToolDefinition } from "./types.ts";
 
-/** The requested tool a `<tool_call>` names, or undefined (its markup then stays content). */
-export function requestedTool(name: string, tools: ToolDefinition[]): ToolDefinition | undefined {
-  return tools.find((candidate) => candidate.function.name === name);
+/** What a function name may be (OpenAI's rule, plus `.` and `:` for namespaced tools). */
+const TOOL_NAME = /^[A-Za-z0-9_.:-]{1,128}$/;
+
+/**
+ * The tool a `<tool_call>` names. A whole name that was not offered is still a call, as vLLM
+ * and llama-server return it, so an agent can answer "no such tool" and the model retry; the
+ * XML markers leave no doubt that a call was meant. Without offered tools, or with a name that
+ * is not one, there is no call (its markup then stays content).
+ */
+export function calledTool(
+  name: string,
+  tools: ToolDefinition[],
+  complete: boolean,
+): ToolDefinition | undefined {
+  const offered = tools.find((candidate) => candidate.function.name === name);
+  if (offered || !complete || tools.length === 0 || !TOOL_NAME.test(name)) return offered;
+  return { type: "function", function: { name } };
 }
 
 /** One `<arg_value>`'s value, decoded by the tool's schema for that key. */

@@ -105,13 +105,26 @@ const rows: Row[] = [
     expected: { content: "", calls: [{ name: "search", arguments: "{}" }] },
   },
   {
-    name: "unrequested tool is content",
-    input: "<tool_call>rm_rf\n<arg_key>p</arg_key>\n<arg_value>/</arg_value>\n</tool_call>",
+    name: "a call to a tool that was not offered is still a call, its values read without a schema",
+    input:
+      "<tool_call>read_file\n<arg_key>path</arg_key>\n<arg_value>/etc/hosts</arg_value>\n<arg_key>n</arg_key><arg_value>42</arg_value>\n</tool_call>",
     tools,
+    expected: { content: "", calls: [{ name: "read_file", arguments: '{"path":"/etc/hosts","n":42}' }] },
+  },
+  {
+    name: "without offered tools a call block is content",
+    input: "<tool_call>rm_rf\n<arg_key>p</arg_key>\n<arg_value>/</arg_value>\n</tool_call>",
+    tools: [],
     expected: {
       content: "<tool_call>rm_rf\n<arg_key>p</arg_key>\n<arg_value>/</arg_value>\n</tool_call>",
       calls: [],
     },
+  },
+  {
+    name: "a block whose first line is not a function name is content",
+    input: "<tool_call>I would call a tool\n</tool_call> here",
+    tools,
+    expected: { content: "<tool_call>I would call a tool\n</tool_call> here", calls: [] },
   },
   {
     name: "a call cut short keeps the pairs it completed, closed",
