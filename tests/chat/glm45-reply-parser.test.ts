@@ -109,7 +109,10 @@ const rows: Row[] = [
     input:
       "<tool_call>read_file\n<arg_key>path</arg_key>\n<arg_value>/etc/hosts</arg_value>\n<arg_key>n</arg_key><arg_value>42</arg_value>\n</tool_call>",
     tools,
-    expected: { content: "", calls: [{ name: "read_file", arguments: '{"path":"/etc/hosts","n":42}' }] },
+    expected: {
+      content: "",
+      calls: [{ name: "read_file", arguments: '{"path":"/etc/hosts","n":42}' }],
+    },
   },
   {
     name: "without offered tools a call block is content",
