@@ -24,6 +24,9 @@ export function renderChatGlm3Prompt(
   const parts: PromptPart[] = [{ special: "[gMASK]" }, { special: "sop" }];
   const tools = options.tools ?? [];
   if (tools.length > 0) {
+    // Bare function objects, as ChatGLM3's own README and tool demos define them ("keep the
+    // format of the example for optimal performance"); chatglm.cpp's and ChatGLM3's OpenAI
+    // servers dump the whole `{type, function}` wrapper, which the model never saw in its docs.
     const list = JSON.stringify(
       tools.map((tool) => tool.function),
       null,

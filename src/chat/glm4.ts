@@ -60,7 +60,9 @@ function renderToolList(tools: ToolDefinition[]): string {
   let text = TOOLS_HEADING;
   for (const tool of tools) {
     const json = JSON.stringify(tool.function, null, 4);
-    text += `\n\n## ${tool.function.name}\n\n${json}${CALL_HINT}`;
+    // The template writes "\n\n## " right after `{% if %}`, whose first newline trim_blocks
+    // eats, so transformers, vLLM and llama-server all render one.
+    text += `\n## ${tool.function.name}\n\n${json}${CALL_HINT}`;
   }
   return text;
 }

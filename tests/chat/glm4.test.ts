@@ -8,18 +8,10 @@ import {
 } from "../../src/chat/glm4.ts";
 import { promptToText } from "../../src/chat/prompt-text.ts";
 import type { ChatMessage, ToolDefinition } from "../../src/chat/types.ts";
+import { officialTemplate } from "./template-fixtures.ts";
 
-// The GLM-4 template (tools in a message's `tools` key) with the real call hint. The heading's
-// newlines sit in an expression because trim_blocks would eat one after `{% if %}`, while
-// GLM-4's own tokenizer code writes "\n\n## name".
-const GLM4_TEMPLATE =
-  "[gMASK]<sop>{% for item in messages %}{% if item['tools'] is defined %}<|system|>\n" +
-  `${GLM4_DEFAULT_PREAMBLE}\n\n# 可用工具{% set tools = item['tools'] %}` +
-  "{% for tool in tools %}{% if tool['type'] == 'function' %}{{ '\\n\\n## ' }}{{ tool['function']['name'] }}" +
-  "\n\n{{ tool['function'] | tojson(indent=4) }}\n在调用上述函数时，请使用 Json 格式表示调用的参数。" +
-  "{% endif %}{% endfor %}{% endif %}{% if item['content'] %}<|{{ item['role'] }}|>" +
-  "{{ item['metadata'] }}\n{{ item['content'] }}{% endif %}{% endfor %}" +
-  "{% if add_generation_prompt %}<|assistant|>{% endif %}";
+// The published glm-4-9b-chat template (tools in a message's `tools` key).
+const GLM4_TEMPLATE = officialTemplate("glm-4-9b-chat");
 
 const weather: ToolDefinition = {
   type: "function",
@@ -67,7 +59,7 @@ describe("renderGlm4Prompt", () => {
     ];
     const json = JSON.stringify(weather.function, null, 4);
     expect(promptToText(renderGlm4Prompt(messages, { tools: [weather] }))).toBe(
-      `[gMASK]<sop><|system|>\n${GLM4_DEFAULT_PREAMBLE}\n\n# 可用工具\n\n## get_weather\n\n${json}` +
+      `[gMASK]<sop><|system|>\n${GLM4_DEFAULT_PREAMBLE}\n\n# 可用工具\n## get_weather\n\n${json}` +
         "\n在调用上述函数时，请使用 Json 格式表示调用的参数。<|user|>\nWeather in Paris?" +
         '<|assistant|>get_weather\n{"city": "Paris"}<|observation|>\n{"temp": 21}<|assistant|>',
     );

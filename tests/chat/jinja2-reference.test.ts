@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
+import { renderGlm4Prompt } from "../../src/chat/glm4.ts";
 import { renderGlm45Prompt } from "../../src/chat/glm45.ts";
 import { createGlm47Format } from "../../src/chat/glm47.ts";
 import { promptToText } from "../../src/chat/prompt-text.ts";
@@ -31,7 +32,10 @@ const glm47 = (version: string): Render => {
 const glm45: Render = (messages, tools, reasoning) =>
   promptToText(renderGlm45Prompt(messages, { tools, reasoning }));
 
+const glm4: Render = (messages, tools) => promptToText(renderGlm4Prompt(messages, { tools }));
+
 const renderers: Record<string, Render> = {
+  "glm-4-9b-chat": glm4,
   "glm-4.5": glm45,
   "glm-4.6": glm45,
   "glm-4.7": glm47("glm-4.7"),
