@@ -1,7 +1,9 @@
 import { FirstLineGate } from "./first-line-gate.ts";
+import type { PairsRead } from "./json-pair-stream.ts";
 import { OptionalPrefixTrimmer } from "./optional-prefix-trimmer.ts";
-import { parsePythonKeywordCall } from "./python-literal.ts";
-import { contentEvents, toolCallEvents } from "./reply-events.ts";
+import { PythonKwargStream } from "./python-kwarg-stream.ts";
+import { contentEvents } from "./reply-events.ts";
+import { StreamedArguments } from "./streamed-arguments.ts";
 import { newToolCallId } from "./tool-call-id.ts";
 import { toolNames } from "./tool-names.ts";
 import type { ReplyEvent, ReplyParser, ToolDefinition } from "./types.ts";
@@ -9,21 +11,30 @@ import type { ReplyEvent, ReplyParser, ToolDefinition } from "./types.ts";
 /** ChatGLM3's code-interpreter metadata; we have no interpreter, so its code stays content. */
 const INTERPRETER = "interpreter";
 
-const CODE_BLOCK = /^```(?:python)?[ \t]*\n([\s\S]*?)\n?```$/;
+/** The code block's opening up to the call's `(`. */
+const OPENING = /^\s*```(?:python)?[ \t]*\n\s*tool_call\s*\(/;
+const FENCE = "```";
 
-type Phase = "gating" | "content" | "tool";
+/** gating: is line one a tool name? opening: does a ```python tool_call( follow? */
+type Phase = "gating" | "opening" | "content" | "arguments" | "done";
 
 /**
  * ChatGLM3 replies start with a metadata line: empty for plain text ("\n " then content), a
- * tool name followed by a ```python tool_call(...)``` block, or "interpreter" plus code.
+ * tool name followed by a ```python tool_call(...)``` block, or "interpreter" plus code. A
+ * call starts once its first keyword argument reads as a literal (before that the block may
+ * still turn out to be content); the arguments then stream one by one as JSON, closed even
+ * when the reply is cut short.
  */
 export class ChatGlm3ReplyParser implements ReplyParser {
   private phase: Phase = "gating";
   // Plain replies begin "\n " (empty metadata line, then the template's space); trim both.
   private readonly lead = new OptionalPrefixTrimmer(["\n", " "]);
   private readonly gate: FirstLineGate;
+  private readonly keywords = new PythonKwargStream();
+  private readonly json = new StreamedArguments();
   private toolName = "";
-  private toolBody = "";
+  // The block so far, returned as content if it never becomes a call.
+  private held = "";
   private called = false;
 
   constructor(tools: ToolDefinition[]) {
@@ -36,17 +47,23 @@ export class ChatGlm3ReplyParser implements ReplyParser {
 
   push(text: string): ReplyEvent[] {
     if (this.phase === "content") return contentEvents(this.lead.trim(text));
-    if (this.phase === "tool") {
-      this.toolBody += text;
-      return [];
+    if (this.phase === "done") return [];
+    if (this.phase === "opening") return this.pushOpening(text);
+    if (this.phase === "arguments") {
+      if (!this.called) this.held += text;
+      return this.argumentEvents(this.keywords.push(text));
     }
     return this.pushGated(text);
   }
 
   end(): ReplyEvent[] {
     if (this.phase === "gating") return contentEvents(this.lead.trim(this.gate.end()));
-    if (this.phase === "content") return [];
-    return this.finishToolCall();
+    if (this.phase !== "opening" && this.phase !== "arguments") return [];
+    const last = this.phase === "arguments" ? this.keywords.end() : undefined;
+    const events = this.argumentEvents({ pairs: last ? [last] : [], closed: false });
+    if (!this.called) return this.asContent();
+    this.phase = "done";
+    return [...events, { kind: "tool_call_arguments", index: 0, text: this.json.close() }];
   }
 
   private pushGated(text: string): ReplyEvent[] {
@@ -55,26 +72,48 @@ export class ChatGlm3ReplyParser implements ReplyParser {
     this.phase = "content";
     if (decision.kind === "content") return contentEvents(this.lead.trim(decision.text));
     if (decision.name === INTERPRETER) return contentEvents(this.lead.trim(decision.rest));
-    this.phase = "tool";
+    this.phase = "opening";
     this.toolName = decision.name;
-    this.toolBody = decision.rest;
-    return [];
+    return this.pushOpening(decision.rest);
   }
 
-  private finishToolCall(): ReplyEvent[] {
-    const args = parseToolCallBlock(this.toolBody);
-    if (!args) return contentEvents(`${this.toolName}\n${this.toolBody}`);
+  /** Holds the block until its `tool_call(` shows, or it cannot be one. */
+  private pushOpening(text: string): ReplyEvent[] {
+    this.held += text;
+    const opening = OPENING.exec(this.held);
+    if (opening) {
+      this.phase = "arguments";
+      return this.argumentEvents(this.keywords.push(this.held.slice(opening[0].length)));
+    }
+    const start = this.held.trimStart();
+    const couldOpen = start.startsWith(FENCE) || FENCE.startsWith(start);
+    // A fence that runs on past a short line without `tool_call(` is code, not a call.
+    if (couldOpen && !this.held.includes("(") && this.held.length < 64) return [];
+    return this.asContent();
+  }
+
+  private argumentEvents(read: PairsRead): ReplyEvent[] {
+    const events: ReplyEvent[] = [];
+    for (const [key, value] of read.pairs) {
+      if (!this.called) events.push(this.startCall());
+      const text = this.json.add(key, value);
+      if (text) events.push({ kind: "tool_call_arguments", index: 0, text });
+    }
+    if (!read.closed) return events;
+    if (!this.called) events.push(this.startCall());
+    events.push({ kind: "tool_call_arguments", index: 0, text: this.json.close() });
+    this.phase = "done";
+    return events;
+  }
+
+  private startCall(): ReplyEvent {
     this.called = true;
-    return toolCallEvents(0, newToolCallId(), this.toolName, args);
+    return { kind: "tool_call_start", index: 0, id: newToolCallId(), name: this.toolName };
   }
-}
 
-/** The JSON arguments of a ```python tool_call(...)``` block, or undefined if it is not one. */
-export function parseToolCallBlock(body: string): string | undefined {
-  const block = CODE_BLOCK.exec(body.trim());
-  const code = block?.[1];
-  if (code === undefined) return undefined;
-  const call = parsePythonKeywordCall(code.trim(), "tool_call");
-  if (!call.ok) return undefined;
-  return JSON.stringify(call.value);
+  private asContent(): ReplyEvent[] {
+    this.phase = "content";
+    // Through the trimmer too, so later pushes are not trimmed as if they began the reply.
+    return contentEvents(this.lead.trim(`${this.toolName}\n${this.held}`));
+  }
 }

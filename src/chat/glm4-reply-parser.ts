@@ -1,24 +1,30 @@
 import { FirstLineGate } from "./first-line-gate.ts";
-import { parseJsonObject } from "./json-object.ts";
+import { JsonPairStream, type PairsRead } from "./json-pair-stream.ts";
 import { OptionalPrefixTrimmer } from "./optional-prefix-trimmer.ts";
-import { contentEvents, toolCallEvents } from "./reply-events.ts";
+import { contentEvents } from "./reply-events.ts";
+import { StreamedArguments } from "./streamed-arguments.ts";
 import { newToolCallId } from "./tool-call-id.ts";
 import { toolNames } from "./tool-names.ts";
 import type { ReplyEvent, ReplyParser, ToolDefinition } from "./types.ts";
 
-type Phase = "gating" | "content" | "tool";
+/** gating: is line one a tool name? opening: does line two open an object? done: it closed. */
+type Phase = "gating" | "opening" | "content" | "arguments" | "done";
 
 /**
  * GLM-4 replies are either content or `{name}\n{json}` (the model then stops at
- * <|observation|>). Arguments are buffered to the end so bad JSON can fall back to content.
+ * <|observation|>). The call starts once a tool's name line is followed by `{`, as GLM-4's
+ * server decides; its arguments then stream member by member as compact JSON, so the deltas
+ * always concatenate to one valid object, closed even when the reply is cut short.
  */
 export class Glm4ReplyParser implements ReplyParser {
   private phase: Phase = "gating";
   // GLM-4 replies begin with a newline the template does not show; trim it.
   private readonly lead = new OptionalPrefixTrimmer(["\n"]);
   private readonly gate: FirstLineGate;
+  private readonly members = new JsonPairStream();
+  private readonly json = new StreamedArguments();
   private toolName = "";
-  private toolArguments = "";
+  private held = "";
   private called = false;
 
   constructor(tools: ToolDefinition[]) {
@@ -33,17 +39,19 @@ export class Glm4ReplyParser implements ReplyParser {
     const rest = this.lead.trim(text);
     if (rest.length === 0) return [];
     if (this.phase === "content") return [{ kind: "content", text: rest }];
-    if (this.phase === "tool") {
-      this.toolArguments += rest;
-      return [];
-    }
+    // Whatever follows the object is not part of the reply.
+    if (this.phase === "done") return [];
+    if (this.phase === "arguments") return this.argumentEvents(this.members.push(rest));
+    if (this.phase === "opening") return this.pushOpening(rest);
     return this.pushGated(rest);
   }
 
   end(): ReplyEvent[] {
     if (this.phase === "gating") return contentEvents(this.gate.end());
-    if (this.phase === "content") return [];
-    return this.finishToolCall();
+    if (this.phase === "opening") return contentEvents(`${this.toolName}\n${this.held}`);
+    if (this.phase !== "arguments") return [];
+    const last = this.members.end();
+    return this.argumentEvents({ pairs: last ? [last] : [], closed: true });
   }
 
   private pushGated(text: string): ReplyEvent[] {
@@ -53,16 +61,41 @@ export class Glm4ReplyParser implements ReplyParser {
       this.phase = "content";
       return contentEvents(decision.text);
     }
-    this.phase = "tool";
+    this.phase = "opening";
     this.toolName = decision.name;
-    this.toolArguments = decision.rest;
-    return [];
+    return this.pushOpening(decision.rest);
   }
 
-  private finishToolCall(): ReplyEvent[] {
-    const args = this.toolArguments.trim();
-    if (!parseJsonObject(args)) return contentEvents(`${this.toolName}\n${this.toolArguments}`);
+  /** Waits for line two's first character: `{` starts the call, anything else is content. */
+  private pushOpening(text: string): ReplyEvent[] {
+    this.held += text;
+    const start = this.held.length - this.held.trimStart().length;
+    if (start === this.held.length) return [];
+    if (this.held[start] !== "{") {
+      this.phase = "content";
+      return contentEvents(`${this.toolName}\n${this.held}`);
+    }
+    this.phase = "arguments";
     this.called = true;
-    return toolCallEvents(0, newToolCallId(), this.toolName, args);
+    const opened: ReplyEvent = {
+      kind: "tool_call_start",
+      index: 0,
+      id: newToolCallId(),
+      name: this.toolName,
+    };
+    return [opened, ...this.argumentEvents(this.members.push(this.held.slice(start + 1)))];
+  }
+
+  private argumentEvents(read: PairsRead): ReplyEvent[] {
+    const events: ReplyEvent[] = [];
+    for (const [key, value] of read.pairs) {
+      const text = this.json.add(key, value);
+      if (text) events.push({ kind: "tool_call_arguments", index: 0, text });
+    }
+    if (read.closed) {
+      events.push({ kind: "tool_call_arguments", index: 0, text: this.json.close() });
+      this.phase = "done";
+    }
+    return events;
   }
 }

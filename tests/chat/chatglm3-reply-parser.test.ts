@@ -110,6 +110,48 @@ const rows: Row[] = [
     expected: { content: "你好 👋", calls: [] },
   },
   { name: "empty reply", input: "", tools, expected: { content: "", calls: [] } },
+  {
+    name: "a call without arguments",
+    input: "search\n```python\ntool_call()\n```",
+    tools,
+    expected: { content: "", calls: [{ name: "search", arguments: "{}" }] },
+  },
+  {
+    name: "commas and parentheses inside literals do not split arguments",
+    input: "search\n```python\ntool_call(query='a, b)', opts={'k': (1, 2), 'x': \"),\"}, n=3)\n```",
+    tools,
+    expected: {
+      content: "",
+      calls: [{ name: "search", arguments: '{"query":"a, b)","opts":{"k":[1,2],"x":"),"},"n":3}' }],
+    },
+  },
+  {
+    name: "a call cut short keeps the arguments that read, closed",
+    input: "get_weather\n```python\ntool_call(city='Paris', days=3",
+    tools,
+    expected: {
+      content: "",
+      calls: [{ name: "get_weather", arguments: '{"city":"Paris","days":3}' }],
+    },
+  },
+  {
+    name: "a call cut inside a string keeps the arguments before it",
+    input: "get_weather\n```python\ntool_call(city='Paris', note='it is",
+    tools,
+    expected: { content: "", calls: [{ name: "get_weather", arguments: '{"city":"Paris"}' }] },
+  },
+  {
+    name: "a non-literal after the first argument takes the rest of the call, still never run",
+    input: "search\n```python\ntool_call(query='x', n=os.getcwd(), k=1)\n```",
+    tools,
+    expected: { content: "", calls: [{ name: "search", arguments: '{"query":"x"}' }] },
+  },
+  {
+    name: "a fenced block that is not a tool_call is content",
+    input: "search\n```python\nprint('hi')\n```",
+    tools,
+    expected: { content: "search\n```python\nprint('hi')\n```", calls: [] },
+  },
 ];
 
 describe("ChatGlm3ReplyParser", () => {
@@ -126,6 +168,19 @@ describe("ChatGlm3ReplyParser", () => {
       }
     });
   }
+
+  test("the name goes out with the first argument, then each argument as it completes", () => {
+    const parser = new ChatGlm3ReplyParser(tools);
+    expect(parser.push("get_weather\n```python\ntool_call(city='Par")).toEqual([]);
+    const first = parser.push("is', da");
+    expect(first.map((event) => event.kind)).toEqual(["tool_call_start", "tool_call_arguments"]);
+    expect(first[1]).toEqual({ kind: "tool_call_arguments", index: 0, text: '{"city":"Paris"' });
+    expect(parser.push("ys=3)\n```")).toEqual([
+      { kind: "tool_call_arguments", index: 0, text: ',"days":3' },
+      { kind: "tool_call_arguments", index: 0, text: "}" },
+    ]);
+    expect(parser.end()).toEqual([]);
+  });
 
   test("sawToolCall follows a parsed call", () => {
     const parser = new ChatGlm3ReplyParser(tools);

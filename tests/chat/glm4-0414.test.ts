@@ -88,7 +88,7 @@ describe("GLM-Z1 replies: reasoning, then content or a GLM-4 call", () => {
       {
         content: "",
         reasoning: "Paris, so\nget_weather.",
-        calls: [{ name: "get_weather", arguments: '{"city": "Paris"}' }],
+        calls: [{ name: "get_weather", arguments: '{"city":"Paris"}' }],
       },
     ],
     [
@@ -129,7 +129,7 @@ describe("GLM-Z1 replies: reasoning, then content or a GLM-4 call", () => {
       expect(feed(parser(true), pieces as string[])).toEqual({
         content: "",
         reasoning: "a",
-        calls: [{ name: "get_weather", arguments: '{"city": "Paris"}' }],
+        calls: [{ name: "get_weather", arguments: '{"city":"Paris"}' }],
       });
     },
   );

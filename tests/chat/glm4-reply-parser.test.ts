@@ -31,25 +31,25 @@ const rows: Row[] = [
     name: "tool call",
     input: '\nget_weather\n{"city": "Paris"}',
     tools,
-    expected: { content: "", calls: [{ name: "get_weather", arguments: '{"city": "Paris"}' }] },
+    expected: { content: "", calls: [{ name: "get_weather", arguments: '{"city":"Paris"}' }] },
   },
   {
     name: "tool call without the leading newline",
     input: 'get_weather\n{"city": "Paris"}\n',
     tools,
-    expected: { content: "", calls: [{ name: "get_weather", arguments: '{"city": "Paris"}' }] },
+    expected: { content: "", calls: [{ name: "get_weather", arguments: '{"city":"Paris"}' }] },
   },
   {
     name: "blank lines before the name (the official server strips the output)",
     input: '\n\nget_weather\n{"city": "Paris"}',
     tools,
-    expected: { content: "", calls: [{ name: "get_weather", arguments: '{"city": "Paris"}' }] },
+    expected: { content: "", calls: [{ name: "get_weather", arguments: '{"city":"Paris"}' }] },
   },
   {
     name: "a space after the name",
     input: '\nget_weather \n{"city": "Paris"}',
     tools,
-    expected: { content: "", calls: [{ name: "get_weather", arguments: '{"city": "Paris"}' }] },
+    expected: { content: "", calls: [{ name: "get_weather", arguments: '{"city":"Paris"}' }] },
   },
   {
     name: "a name inside a sentence is still content",
@@ -61,7 +61,7 @@ const rows: Row[] = [
     name: "longer tool name sharing a prefix",
     input: '\nget_weather_history\n{"days": 3}',
     tools,
-    expected: { content: "", calls: [{ name: "get_weather_history", arguments: '{"days": 3}' }] },
+    expected: { content: "", calls: [{ name: "get_weather_history", arguments: '{"days":3}' }] },
   },
   {
     name: "nested JSON and unicode arguments",
@@ -72,16 +72,43 @@ const rows: Row[] = [
       calls: [
         {
           name: "get_weather",
-          arguments: '{"city": "北京", "opts": {"units": ["c", "f"], "n": null}}',
+          arguments: '{"city":"北京","opts":{"units":["c","f"],"n":null}}',
         },
       ],
     },
   },
   {
-    name: "malformed JSON arguments fall back to content",
+    name: "a call cut short keeps the members that parse, closed",
     input: '\nget_weather\n{"city": "Paris"',
     tools,
-    expected: { content: 'get_weather\n{"city": "Paris"', calls: [] },
+    expected: { content: "", calls: [{ name: "get_weather", arguments: '{"city":"Paris"}' }] },
+  },
+  {
+    name: "a call cut inside a value keeps the members before it",
+    input: '\nget_weather\n{"city": "Paris", "note": "a, b',
+    tools,
+    expected: { content: "", calls: [{ name: "get_weather", arguments: '{"city":"Paris"}' }] },
+  },
+  {
+    name: "commas and braces inside strings and nested values do not split members",
+    input: '\nget_weather\n{"q": "a,}b\\"c", "o": {"x": [1, {"y": "}"}]}, "n": 2}\n',
+    tools,
+    expected: {
+      content: "",
+      calls: [{ name: "get_weather", arguments: '{"q":"a,}b\\"c","o":{"x":[1,{"y":"}"}]},"n":2}' }],
+    },
+  },
+  {
+    name: "a member that is not JSON is skipped, the rest kept",
+    input: '\nget_weather\n{"city": Paris, "days": 3}',
+    tools,
+    expected: { content: "", calls: [{ name: "get_weather", arguments: '{"days":3}' }] },
+  },
+  {
+    name: "text after the object is not part of the reply",
+    input: '\nget_weather\n{"days": 3}\nDone.',
+    tools,
+    expected: { content: "", calls: [{ name: "get_weather", arguments: '{"days":3}' }] },
   },
   {
     name: "non-object JSON is not a call",
@@ -137,6 +164,21 @@ describe("Glm4ReplyParser", () => {
       }
     });
   }
+
+  test("the name goes out at the object's first brace, then each member as it completes", () => {
+    const parser = new Glm4ReplyParser(tools);
+    expect(parser.push("\nget_weather\n")).toEqual([]);
+    const opened = parser.push('{"city": "Par');
+    expect(opened.map((event) => event.kind)).toEqual(["tool_call_start"]);
+    expect(parser.push('is", "days"')).toEqual([
+      { kind: "tool_call_arguments", index: 0, text: '{"city":"Paris"' },
+    ]);
+    expect(parser.push(": 3}")).toEqual([
+      { kind: "tool_call_arguments", index: 0, text: ',"days":3' },
+      { kind: "tool_call_arguments", index: 0, text: "}" },
+    ]);
+    expect(parser.end()).toEqual([]);
+  });
 
   test("call ids look like OpenAI's and sawToolCall is set", () => {
     const parser = new Glm4ReplyParser(tools);

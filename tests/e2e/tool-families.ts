@@ -41,10 +41,11 @@ export interface Family {
   /** A tool call cut off inside its arguments. */
   malformed: ChainPiece[];
   /**
-   * Whether a call streams from its name on (GLM-4.5's XML): then a cut call is still a call,
-   * with the pairs it completed; otherwise (GLM-4's JSON, ChatGLM3's code) it falls back to content.
+   * Whether a call cut short is still a call, with the arguments it completed: GLM-4.5's starts
+   * at its name and GLM-4's at the object's `{`; ChatGLM3's starts at its first whole argument,
+   * so a cut before one is content.
    */
-  streamsCalls: boolean;
+  cutCallIsCall: boolean;
   /** A plain reply, and the content clients should see. */
   reply: ChainPiece[];
   replyText: string;
@@ -57,7 +58,7 @@ export const families: Family[] = [
     call: ["get", "_weather", "\n", '{"city": ', '"北京"', ', "opts": ', '{"unit": "c"}', "}"],
     expected: { city: "北京", opts: { unit: "c" } },
     malformed: ["get_weather", "\n", '{"city": '],
-    streamsCalls: false,
+    cutCallIsCall: true,
     reply: ["\n", "It is", " sunny", " in Paris", "."],
     replyText: "It is sunny in Paris.",
   },
@@ -67,7 +68,7 @@ export const families: Family[] = [
     call: ["get_weather", "\n", "```python", "\ntool_call(", "city='Paris'", ", days=3", ")\n```"],
     expected: { city: "Paris", days: 3 },
     malformed: ["get_weather", "\n", "```python", "\ntool_call(city="],
-    streamsCalls: false,
+    cutCallIsCall: false,
     reply: ["\n", " It is", " sunny", " in Paris", "."],
     replyText: "It is sunny in Paris.",
   },
@@ -97,7 +98,7 @@ export const families: Family[] = [
     ],
     expected: { city: "北京", opts: { unit: "c" } },
     malformed: ["\n", "<tool_call>", "get_weather", "\n", "<arg_key>", "city", "</arg_key>"],
-    streamsCalls: true,
+    cutCallIsCall: true,
     reply: ["\n", "It is", " sunny", " in Paris", "."],
     replyText: "It is sunny in Paris.",
   },
