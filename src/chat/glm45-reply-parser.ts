@@ -1,5 +1,6 @@
 import { argumentValue, calledTool } from "./glm45-tool-call.ts";
 import { findFirstMarker, partialMarkerLength } from "./marker-search.ts";
+import { StreamedArguments } from "./streamed-arguments.ts";
 import { newToolCallId } from "./tool-call-id.ts";
 import type { RenderOptions, ReplyEvent, ReplyParser, ToolDefinition } from "./types.ts";
 
@@ -18,7 +19,7 @@ type Mode = "text" | "think" | "name" | "args" | "unknown";
 interface OpenCall {
   index: number;
   tool: ToolDefinition;
-  keys: Set<string>;
+  json: StreamedArguments;
 }
 
 /**
@@ -116,7 +117,7 @@ export class Glm45ReplyParser implements ReplyParser {
   private startCall(name: string, complete: boolean, events: ReplyEvent[]): boolean {
     const tool = calledTool(name, this.tools, complete);
     if (!tool) return false;
-    this.call = { index: this.nextIndex, tool, keys: new Set() };
+    this.call = { index: this.nextIndex, tool, json: new StreamedArguments() };
     this.nextIndex += 1;
     events.push({ kind: "tool_call_start", index: this.call.index, id: newToolCallId(), name });
     return true;
@@ -150,22 +151,16 @@ export class Glm45ReplyParser implements ReplyParser {
 
   private addArgument(key: string, raw: string, events: ReplyEvent[]): void {
     const call = this.call;
+    if (!call) return;
     // A repeated key keeps its first value, so what streamed stays true.
-    if (!call || call.keys.has(key)) return;
-    const pair = `${JSON.stringify(key)}:${JSON.stringify(argumentValue(call.tool, key, raw))}`;
-    const text = call.keys.size === 0 ? `{${pair}` : `,${pair}`;
-    call.keys.add(key);
-    events.push({ kind: "tool_call_arguments", index: call.index, text });
+    const text = call.json.add(key, argumentValue(call.tool, key, raw));
+    if (text) events.push({ kind: "tool_call_arguments", index: call.index, text });
   }
 
   private closeCall(events: ReplyEvent[]): void {
     const call = this.call;
     if (!call) return;
-    events.push({
-      kind: "tool_call_arguments",
-      index: call.index,
-      text: call.keys.size ? "}" : "{}",
-    });
+    events.push({ kind: "tool_call_arguments", index: call.index, text: call.json.close() });
     this.call = undefined;
   }
 
