@@ -194,6 +194,7 @@ export class CompletionService {
     let stopSequence: string | undefined;
     let completionTokens = 0;
     let reasoningTokens = 0;
+    let cachedTokens = 0;
     let usage: CompletionUsage | undefined;
     let reply = "";
     for await (const event of generation) {
@@ -208,6 +209,7 @@ export class CompletionService {
         break;
       }
       completionTokens++;
+      cachedTokens = event.cachedTokens;
       if (firstTokenMs < 0) firstTokenMs = performance.now() - started;
       if (this.keepTranscripts) reply += event.text;
       const match = stops.push(event.text);
@@ -232,7 +234,7 @@ export class CompletionService {
       usage: usage ?? {
         promptTokens: prepared.tokens.length,
         completionTokens,
-        cachedTokens: 0,
+        cachedTokens,
         reasoningTokens,
       },
       firstTokenMs: Math.max(firstTokenMs, 0),

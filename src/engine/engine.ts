@@ -322,6 +322,7 @@ export class Engine {
   private pushPieces(stream: RequestStream, count: number, alternatives: number): void {
     let offset = 0;
     const stride = 1 + 2 * alternatives;
+    const cachedTokens = this.resultBuffer[Result.cachedTokens] ?? 0;
     for (let i = 0; i < count; i++) {
       const tokenId = this.pieceBuffer[2 * i] ?? 0;
       const length = this.pieceBuffer[2 * i + 1] ?? 0;
@@ -329,7 +330,7 @@ export class Engine {
         length > 0 ? decoder.decode(this.textBuffer.subarray(offset, offset + length)) : "";
       offset += length;
       if (alternatives < 0) {
-        stream.push({ kind: "piece", text, tokenId });
+        stream.push({ kind: "piece", text, tokenId, cachedTokens });
         continue;
       }
       const entry = this.logprobBuffer.subarray(i * stride, (i + 1) * stride);
@@ -337,7 +338,14 @@ export class Engine {
       for (let j = 0; j < alternatives; j++) {
         top.push({ tokenId: entry[1 + 2 * j] ?? 0, logprob: entry[2 + 2 * j] ?? 0 });
       }
-      stream.push({ kind: "piece", text, tokenId, logprob: entry[0] ?? 0, topLogprobs: top });
+      stream.push({
+        kind: "piece",
+        text,
+        tokenId,
+        cachedTokens,
+        logprob: entry[0] ?? 0,
+        topLogprobs: top,
+      });
     }
   }
 

@@ -113,6 +113,9 @@ export interface GenerationPiece {
   kind: "piece";
   text: string;
   tokenId: number;
+  /** Prompt tokens reused from the cache, known from the first piece on (a caller that stops
+   * reading early, at a stop string, never sees `done`). */
+  cachedTokens: number;
   /** Natural log of the token's probability under the model; only with `logprobs`. */
   logprob?: number;
   /** The likeliest tokens at this step, likeliest first; only with `logprobs`. */

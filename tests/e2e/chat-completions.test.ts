@@ -86,6 +86,15 @@ describe("chat completions on a scripted model", () => {
     expect(text).toBe("Hell");
     expect(finish).toBe("stop");
   });
+
+  test("a reply ended by a stop string still counts the prompt tokens it reused", async () => {
+    const request = { model: "x", messages: [{ role: "user" as const, content: "again" }] };
+    await server.client.chat.completions.create({ ...request, stop: ["world"] });
+    const second = await server.client.chat.completions.create({ ...request, stop: ["world"] });
+    expect(second.choices[0]?.message.content).toBe("Hello, ");
+    const prompt = second.usage?.prompt_tokens ?? 0;
+    expect(second.usage?.prompt_tokens_details?.cached_tokens).toBeGreaterThan(prompt / 2);
+  });
 });
 
 test("multi-byte text split across tokens arrives whole", async () => {
