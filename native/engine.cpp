@@ -115,7 +115,7 @@ GLM_API glm_engine *glm_engine_open(glm_model *model, int32_t n_ctx, int32_t n_t
                                     int32_t n_slots, int32_t n_batch, int32_t padding,
                                     int32_t gather_ms, int32_t type_k, int32_t type_v,
                                     int32_t flash_attn, int32_t prefill_budget,
-                                    glm_wake_fn wake) {
+                                    int32_t cache_ram_mib, glm_wake_fn wake) {
   if (model == nullptr || model->status.load() != GLM_OK) {
     glm_fail(GLM_ERR_INVALID, "model is not loaded");
     return nullptr;
@@ -144,6 +144,10 @@ GLM_API glm_engine *glm_engine_open(glm_model *model, int32_t n_ctx, int32_t n_t
     glm_fail(GLM_ERR_INVALID, "prefill_budget must be GLM_PREFILL_BUDGET_AUTO, _NONE or a count");
     return nullptr;
   }
+  if (cache_ram_mib < -1) {
+    glm_fail(GLM_ERR_INVALID, "cache_ram_mib must be -1 (no limit), 0 (off) or a size in MiB");
+    return nullptr;
+  }
   auto *e = new (std::nothrow) glm_engine();
   if (e == nullptr) {
     glm_fail(GLM_ERR_INTERNAL, "out of memory");
@@ -168,6 +172,7 @@ GLM_API glm_engine *glm_engine_open(glm_model *model, int32_t n_ctx, int32_t n_t
     }
     e->n_ctx_slot = static_cast<int32_t>(llama_n_ctx_seq(e->ctx));
     init_prefix_sharing(e);
+    init_host_cache(e, cache_ram_mib);
     e->batch = llama_batch_init(e->n_batch, 0, 1);
     init_slots(e, n_slots);
     e->worker = std::thread(inference_loop, e);
@@ -355,6 +360,16 @@ GLM_API int32_t glm_engine_slots_json(glm_engine *e, char *buf, int32_t buf_size
 
 namespace {
 
+std::string host_cache_json(const HostCache &cache) {
+  const bool unlimited = cache.budget == SIZE_MAX;
+  return "{\"entries\":" + std::to_string(cache.n_entries.load()) +
+         ",\"bytes\":" + std::to_string(cache.n_bytes.load()) +
+         ",\"budget_bytes\":" + (unlimited ? std::string("-1") : std::to_string(cache.budget)) +
+         ",\"hits\":" + std::to_string(cache.hits.load()) +
+         ",\"saves\":" + std::to_string(cache.saves.load()) +
+         ",\"evictions\":" + std::to_string(cache.evictions.load()) + "}";
+}
+
 std::string padded_remainders_json(const glm_engine *e) {
   std::string out = "[";
   if (e->calibrated.load(std::memory_order_acquire)) {
@@ -390,7 +405,7 @@ GLM_API int32_t glm_engine_stats_json(glm_engine *e, char *buf, int32_t buf_size
         ",\"peak_prefill_while_decoding\":" +
         std::to_string(e->peak_prefill_while_decoding.load()) +
         ",\"padded_remainders\":" + padded_remainders_json(e) + ",\"rows_ms\":" + rows_ms_json(e) +
-        "}";
+        ",\"host_cache\":" + host_cache_json(e->host_cache) + "}";
     return glm_copy_out(out, buf, buf_size);
   });
 }

@@ -136,13 +136,15 @@ GLM_API int32_t glm_detokenize(glm_model *model, const int32_t *tokens, int32_t 
  * slot has one), so a burst of clients is prefilled in one step; 0 admits at once. type_k and
  * type_v are GLM_KV_* (a quantized V cache needs flash attention, which llama.cpp refuses to
  * create without); flash_attn is GLM_FLASH_ATTN_*; prefill_budget is GLM_PREFILL_BUDGET_* or a
- * token count. `wake` (may be NULL) is called when requests
+ * token count. cache_ram_mib sizes the host-memory prompt cache, where a slot's history is
+ * kept when another prompt takes the slot and restored when its conversation returns: MiB, -1
+ * for no limit, 0 for none. `wake` (may be NULL) is called when requests
  * have output to poll. Free with glm_engine_free. */
 GLM_API glm_engine *glm_engine_open(glm_model *model, int32_t n_ctx, int32_t n_threads,
                                     int32_t n_slots, int32_t n_batch, int32_t padding,
                                     int32_t gather_ms, int32_t type_k, int32_t type_v,
                                     int32_t flash_attn, int32_t prefill_budget,
-                                    glm_wake_fn wake);
+                                    int32_t cache_ram_mib, glm_wake_fn wake);
 
 /* Asks the engine's threads to stop, cancelling running requests, and returns at once:
  * GLM_LOADING while they still run, GLM_OK once stopped. Keep the JS event loop turning

@@ -63,10 +63,15 @@ std::vector<llama_token> banned_tokens(const glm_engine *e, const Request &reque
   return banned;
 }
 
-// Keeps the slot's cached prefix of the prompt and drops the rest of its KV cells.
-void start_request(glm_engine *e, Slot &slot, std::shared_ptr<Request> request) {
-  size_t keep = common_prefix(slot.cache, request->prompt);
-  if (keep == request->prompt.size()) --keep; // the last prompt token is decoded again for logits
+// Keeps the slot's cached prefix of its new request's prompt (or a longer one restored from the
+// host cache, after saving what the slot held there) and drops the rest of its KV cells. Runs
+// outside the lock: a saved state may be gigabytes, and JS must not wait on its copy.
+void start_request(glm_engine *e, Slot &slot) {
+  Request &request = *slot.request;
+  size_t keep = common_prefix(slot.cache, request.prompt);
+  save_to_host(e, slot, keep);
+  keep = restore_from_host(e, slot, request.prompt, keep);
+  if (keep == request.prompt.size()) --keep; // the last prompt token is decoded again for logits
   llama_memory_t mem = llama_get_memory(e->ctx);
   if (!llama_memory_seq_rm(mem, slot.seq, static_cast<llama_pos>(keep), -1)) {
     llama_memory_seq_rm(mem, slot.seq, -1, -1);
@@ -76,9 +81,9 @@ void start_request(glm_engine *e, Slot &slot, std::shared_ptr<Request> request) 
   slot.prompt_done = keep;
   slot.next_token = -1;
   slot.utf8_tail.clear();
-  slot.sampler = make_sampler(request->sampling, request->grammar, e->model->vocab, banned_tokens(e, *request));
-  request->n_cached = static_cast<int32_t>(keep);
-  slot.request = std::move(request);
+  slot.sampler = make_sampler(request.sampling, request.grammar, e->model->vocab, banned_tokens(e, request));
+  std::lock_guard<std::mutex> lock(e->mu);
+  request.n_cached = static_cast<int32_t>(keep);
 }
 
 void release_slot(glm_engine *e, Slot &slot) {
@@ -89,17 +94,20 @@ void release_slot(glm_engine *e, Slot &slot) {
   slot.last_used = e->step;
 }
 
-// Under the lock: frees slots of cancelled or finished requests and admits queued ones.
-void schedule(glm_engine *e) {
+// Under the lock: frees slots of cancelled or finished requests and gives queued ones free
+// slots; returns those slots, whose requests start_request then starts.
+std::vector<Slot *> schedule(glm_engine *e) {
   for (auto &slot : e->slots) {
     if (slot.request == nullptr) continue;
     if (slot.request->cancelled || slot.request->finish != GLM_FINISH_NONE) release_slot(e, slot);
   }
+  std::vector<Slot *> admitted;
   while (!e->pending.empty()) {
     Slot *slot = choose_slot(e, *e->pending.front());
     if (slot == nullptr) break;
-    start_request(e, *slot, e->pending.front());
+    slot->request = e->pending.front();
     e->pending.pop_front();
+    admitted.push_back(slot);
   }
   llama_memory_t mem = llama_get_memory(e->ctx);
   for (size_t i = 0; i < e->slots.size(); ++i) {
@@ -108,6 +116,7 @@ void schedule(glm_engine *e) {
                       static_cast<int32_t>(slot.cache.size()),
                       llama_memory_seq_pos_max(mem, slot.seq) + 1};
   }
+  return admitted;
 }
 
 // Called with the lock held when requests wait and no slot is busy: waits while more keep
@@ -404,10 +413,11 @@ void inference_loop(glm_engine *e) {
   yield_to_javascript();
   calibrate_padding(e); // before any request, so every batch of a run is padded alike
   for (;;) {
+    std::vector<Slot *> admitted;
     {
       std::unique_lock<std::mutex> lock(e->mu);
       if (!has_active_slot(e) && !e->pending.empty()) gather_burst(e, lock);
-      schedule(e);
+      admitted = schedule(e);
       if (e->stopping) break;
       if (!has_active_slot(e)) {
         e->cv.wait(lock, [e] { return e->stopping || !e->pending.empty(); });
@@ -416,6 +426,7 @@ void inference_loop(glm_engine *e) {
     }
     ++e->step;
     try {
+      for (Slot *slot : admitted) start_request(e, *slot);
       run_step(e);
     } catch (const std::exception &) {
       fail_batch(e); // e.g. out of memory: the batch's requests fail, the engine goes on

@@ -7,6 +7,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <list>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -133,6 +134,25 @@ struct SlotSnapshot {
   int32_t kv_tokens = 0; // what llama.cpp's memory holds for the sequence, to check the two agree
 };
 
+// One saved sequence state of the host prompt cache.
+struct HostCacheEntry {
+  std::vector<llama_token> tokens; // what the state's KV cells hold
+  std::vector<uint8_t> state;      // llama_state_seq_get_data_ext's bytes
+  uint64_t last_used = 0;
+};
+
+// Inference thread only, except the counters that glm_engine_stats_json reads.
+struct HostCache {
+  size_t budget = 0; // bytes; 0 turns the cache off
+  uint64_t clock = 0;
+  std::list<HostCacheEntry> entries;
+  std::atomic<int32_t> n_entries{0};
+  std::atomic<int64_t> n_bytes{0};
+  std::atomic<uint64_t> hits{0};
+  std::atomic<uint64_t> saves{0};
+  std::atomic<uint64_t> evictions{0};
+};
+
 struct glm_engine {
   glm_model *model = nullptr;
   llama_context *ctx = nullptr;
@@ -154,6 +174,7 @@ struct glm_engine {
   double prefill_ms_per_token = 0.0; // running average of prefill's share of a step
   std::atomic<int32_t> peak_prefill_while_decoding{0};
   size_t min_shared_tokens = 0;         // prefix_sharing.cpp; 0 turns sharing off
+  HostCache host_cache;                 // host_cache.cpp
   glm_wake_fn wake = nullptr;
   std::atomic<bool> wake_pending{false};
   // The waker thread makes the wake call, since a runtime may block the caller until JS runs it.
@@ -211,3 +232,16 @@ int32_t shape_batch(glm_engine *engine);
 void drop_fillers(glm_engine *engine);
 void waker_loop(glm_engine *engine);
 void engine_wake(glm_engine *engine);
+
+// --- host prompt cache (host_cache.cpp), inference thread only ---
+// Sets the budget: cache_ram_mib MiB, -1 for no limit, 0 (or a model whose state cannot be
+// cut back to a prefix) for none.
+void init_host_cache(glm_engine *engine, int32_t cache_ram_mib);
+// Before the slot's cells past `keep` are dropped: keeps its whole history in RAM, when enough
+// of it would be lost.
+void save_to_host(glm_engine *engine, const Slot &slot, size_t keep);
+// Restores into the slot the saved state sharing the longest prefix with the prompt, when that
+// beats the `have` tokens the slot already shares by enough; returns the prefix the slot then
+// holds (its cache may run past it).
+size_t restore_from_host(glm_engine *engine, Slot &slot, const std::vector<llama_token> &prompt,
+                         size_t have);

@@ -26,6 +26,7 @@ export const ConfigSchema = t.Object({
   cacheTypeV: t.Union([t.Literal("f16"), t.Literal("q8_0"), t.Literal("q4_0")]),
   flashAttn: t.Union([t.Literal("auto"), t.Literal("on"), t.Literal("off")]),
   prefillBudget: t.String({ pattern: "^(auto|[0-9]+)$" }),
+  cacheRam: t.Integer({ minimum: -1 }),
   apiKeys: t.Array(t.String({ minLength: 1 })),
   corsOrigin: t.String({ minLength: 1 }),
   queueLimit: t.Integer({ minimum: 0 }),
@@ -141,6 +142,12 @@ export const FLAGS: Flag[] = [
     help: "auto|N: prompt tokens a step may carry while other slots generate, so they never stall; auto keeps a step near twice a decode step, 0 = no cap (default auto)",
   },
   {
+    key: "cacheRam",
+    names: ["--cache-ram", "-cram"],
+    kind: "integer",
+    help: "MiB of RAM that keep slot histories when other prompts take their slots, so returning conversations skip their prefill; -1 = no limit, 0 = off (default 8192)",
+  },
+  {
     key: "cacheTypeK",
     names: ["--cache-type-k", "-ctk"],
     kind: "string",
@@ -224,6 +231,7 @@ const DEFAULTS: Config = {
   cacheTypeV: "f16",
   flashAttn: "auto",
   prefillBudget: "auto",
+  cacheRam: 8192,
   apiKeys: [],
   corsOrigin: "*",
   queueLimit: 64,

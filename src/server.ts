@@ -72,6 +72,7 @@ export async function startServer(
         cacheTypeV: config.cacheTypeV,
         flashAttn: config.flashAttn,
         prefillBudget: config.prefillBudget === "auto" ? "auto" : Number(config.prefillBudget),
+        cacheRamMib: config.cacheRam,
         visibleTokens: (model) => replyMarkers(familyOf(model)),
         ...(config.threads ? { threads: config.threads } : {}),
       },

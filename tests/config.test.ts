@@ -19,6 +19,7 @@ describe("parseConfig", () => {
       cacheTypeV: "f16",
       flashAttn: "auto",
       prefillBudget: "auto",
+      cacheRam: 8192,
       apiKeys: [],
       corsOrigin: "*",
       queueLimit: 64,
@@ -33,6 +34,8 @@ describe("parseConfig", () => {
   });
 
   const flagCases: Array<[string, string[], Record<string, unknown>]> = [
+    ["--cache-ram off", ["--cache-ram", "0"], { cacheRam: 0 }],
+    ["--cache-ram without a limit", ["-cram", "-1"], { cacheRam: -1 }],
     [
       "--model and --port",
       ["--model", "a.gguf", "--port", "9000"],
@@ -130,6 +133,7 @@ describe("parseConfig", () => {
     ["a negative queue limit", ["--queue-limit", "-1"], {}, /^--queue-limit -1: /],
     ["a bad switch", ["--reasoning=maybe"], {}, /^--reasoning must be on, off or auto/],
     ["a bad prefill budget", ["--prefill-budget", "lots"], {}, /^--prefill-budget "lots"/],
+    ["a cache budget below -1", ["--cache-ram", "-2"], {}, /^--cache-ram -2: /],
     ["a bad boolean", ["--log-prompts=maybe"], {}, /^--log-prompts must be true or false/],
     ["a bad size", ["--max-body", "8 parsecs"], {}, /^--max-body must be a size like 8MiB/],
     ["a bad number", ["--drain-seconds", "soon"], {}, /^--drain-seconds must be a number/],

@@ -8,13 +8,29 @@ const Slot = t.Object({
   kv_tokens: t.Integer(),
 });
 
-/** GET /slots, as in llama-server: which slots are busy and how much prompt each caches. */
+const HostCache = t.Object({
+  entries: t.Integer(),
+  mib: t.Number(),
+  /** null: no limit; 0: off. */
+  budget_mib: t.Union([t.Number(), t.Null()]),
+  hits: t.Integer(),
+  saves: t.Integer(),
+  evictions: t.Integer(),
+});
+
+const MIB = 1024 * 1024;
+
+/**
+ * GET /slots, as in llama-server: which slots are busy and how much prompt each caches, and
+ * the host prompt cache that keeps histories for more conversations than slots.
+ */
 export function slotsRoute(state: ServerState) {
   return new Elysia().get(
     "/slots",
     () => {
       const service = state.ready();
       const queue = service.queue;
+      const host = service.engine.stats().hostCache;
       return {
         queue: { active: queue.active, waiting: queue.waiting },
         slots: service.engine.slots().map((slot) => ({
@@ -23,6 +39,14 @@ export function slotsRoute(state: ServerState) {
           cached_tokens: slot.cachedTokens,
           kv_tokens: slot.kvTokens,
         })),
+        host_cache: {
+          entries: host.entries,
+          mib: Math.round((host.bytes / MIB) * 10) / 10,
+          budget_mib: host.budgetBytes === null ? null : host.budgetBytes / MIB,
+          hits: host.hits,
+          saves: host.saves,
+          evictions: host.evictions,
+        },
       };
     },
     {
@@ -30,6 +54,7 @@ export function slotsRoute(state: ServerState) {
         200: t.Object({
           queue: t.Object({ active: t.Integer(), waiting: t.Integer() }),
           slots: t.Array(Slot),
+          host_cache: HostCache,
         }),
       },
       detail: { summary: "Slot and queue state", tags: ["health"] },

@@ -34,6 +34,8 @@ const FALLBACK_POLL_MS = 50;
 const LOAD_POLL_MS = 20;
 const DEFAULT_SEED = 0xffffffff;
 const DEFAULT_GATHER_MS = 2;
+/** llama-server's --cache-ram default. */
+const DEFAULT_CACHE_RAM_MIB = 8192;
 /** GLM_MAX_LOGPROBS in native/glm.h. */
 export const MAX_LOGPROBS = 20;
 
@@ -98,6 +100,7 @@ export class Engine {
           options.prefillBudget === undefined || options.prefillBudget === "auto"
             ? PREFILL_BUDGET_AUTO
             : options.prefillBudget,
+        cacheRamMib: options.cacheRamMib ?? DEFAULT_CACHE_RAM_MIB,
       },
       engineWake,
     );
@@ -201,7 +204,16 @@ export class Engine {
       peak_prefill_while_decoding: number;
       padded_remainders: number[];
       rows_ms: number[] | null;
+      host_cache: {
+        entries: number;
+        bytes: number;
+        budget_bytes: number;
+        hits: number;
+        saves: number;
+        evictions: number;
+      };
     };
+    const host = raw.host_cache;
     return {
       decodeCalls: raw.decode_calls,
       decodedTokens: raw.decoded_tokens,
@@ -210,6 +222,14 @@ export class Engine {
       peakPrefillWhileDecoding: raw.peak_prefill_while_decoding,
       paddedRemainders: raw.padded_remainders,
       rowsMs: raw.rows_ms,
+      hostCache: {
+        entries: host.entries,
+        bytes: host.bytes,
+        budgetBytes: host.budget_bytes < 0 ? null : host.budget_bytes,
+        hits: host.hits,
+        saves: host.saves,
+        evictions: host.evictions,
+      },
     };
   }
 

@@ -16,7 +16,7 @@ const symbols = {
   glm_tokenize: { args: [ptr, ptr, i32, i32, ptr, i32], returns: i32 },
   glm_detokenize: { args: [ptr, ptr, i32, ptr, i32], returns: i32 },
   glm_engine_open: {
-    args: [ptr, i32, i32, i32, i32, i32, i32, i32, i32, i32, i32, ptr],
+    args: [ptr, i32, i32, i32, i32, i32, i32, i32, i32, i32, i32, i32, ptr],
     returns: ptr,
   },
   glm_engine_stop: { args: [ptr], returns: i32 },
@@ -91,6 +91,7 @@ export function openBunLibrary(path: string): NativeLibrary {
           tuning.typeV,
           tuning.flashAttn,
           tuning.prefillBudget,
+          tuning.cacheRamMib,
           wake.pointer as Pointer,
         ),
       ),

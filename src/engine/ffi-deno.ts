@@ -35,10 +35,10 @@ const symbols = {
   glm_model_set_visible_tokens: { parameters: ["pointer", "buffer", "i32"], result: "i32" },
   glm_engine_open: {
     // model, then n_ctx, n_threads, n_slots, n_batch, padding, gather_ms, type_k, type_v,
-    // flash_attn, prefill_budget, then wake.
+    // flash_attn, prefill_budget, cache_ram_mib, then wake.
     parameters: [
       "pointer",
-      ...(["i32", "i32", "i32", "i32", "i32", "i32", "i32", "i32", "i32", "i32"] as const),
+      ...(["i32", "i32", "i32", "i32", "i32", "i32", "i32", "i32", "i32", "i32", "i32"] as const),
       "function",
     ],
     result: "pointer",
@@ -125,6 +125,7 @@ export function openDenoLibrary(path: string): NativeLibrary {
           tuning.typeV,
           tuning.flashAttn,
           tuning.prefillBudget,
+          tuning.cacheRamMib,
           wake.pointer,
         ),
       ),

@@ -36,7 +36,13 @@ export interface NativeLibrary {
     nBatch: number,
     padding: number,
     gatherMs: number,
-    tuning: { typeK: number; typeV: number; flashAttn: number; prefillBudget: number },
+    tuning: {
+      typeK: number;
+      typeV: number;
+      flashAttn: number;
+      prefillBudget: number;
+      cacheRamMib: number;
+    },
     wake: WakeCallback,
   ): NativeHandle | null;
   /** Non-blocking: Status.loading while the engine's threads still run, Status.ok once stopped. */

@@ -42,6 +42,12 @@ export interface EngineOptions {
    */
   prefillBudget?: number | "auto";
   /**
+   * MiB of RAM for the host prompt cache, which keeps a slot's history when another prompt
+   * takes the slot and restores it when that conversation returns: -1 for no limit, 0 for
+   * none (default 8192, as llama-server's --cache-ram).
+   */
+  cacheRamMib?: number;
+  /**
    * Special tokens, by text, that generated text shows even where the GGUF types them CONTROL
    * (the reply markers a chat format parses); picked once the model is known.
    */
@@ -163,4 +169,18 @@ export interface EngineStats {
   paddedRemainders: number[];
   /** Startup timings of 1..4-row decodes in ms, when "auto" padding measured them. */
   rowsMs: number[] | null;
+  hostCache: HostCacheStats;
+}
+
+/** The host-memory prompt cache: saved slot histories in RAM. */
+export interface HostCacheStats {
+  entries: number;
+  bytes: number;
+  /** null when the cache has no limit; 0 when it is off. */
+  budgetBytes: number | null;
+  /** Requests that restored a saved history. */
+  hits: number;
+  saves: number;
+  /** Entries dropped, least recently used first, to stay within the budget. */
+  evictions: number;
 }
