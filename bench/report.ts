@@ -1,4 +1,5 @@
 import type { ServerFigures } from "./scenarios.ts";
+import { KV_Q8 } from "./servers.ts";
 
 export interface Round {
   ours: ServerFigures;
@@ -7,7 +8,8 @@ export interface Round {
 
 interface Figure {
   label: string;
-  pick: (figures: ServerFigures) => number;
+  /** undefined in rounds that do not measure it. */
+  pick: (figures: ServerFigures) => number | undefined;
   unit: string;
   /** Higher is better for speeds, lower for times and memory. */
   higherIsBetter: boolean;
@@ -72,6 +74,28 @@ const FIGURES: Figure[] = [
     target: "≤ 1.25",
   },
   {
+    label: "returning conversation TTFT p50 (8 conversations, 4 slots)",
+    pick: (f) => f.returningFirstTokenMs,
+    unit: "ms",
+    higherIsBetter: false,
+    must: (r) => r <= 1.0,
+    target: "≤ 1.00",
+  },
+  {
+    label: "single-stream decode, q8_0 KV",
+    pick: (f) => f.kvQ8SingleTokensPerSecond,
+    unit: "tok/s",
+    higherIsBetter: true,
+    target: "—",
+  },
+  {
+    label: "RSS with q8_0 KV",
+    pick: (f) => f.kvQ8ResidentMiB,
+    unit: "MiB",
+    higherIsBetter: false,
+    target: "—",
+  },
+  {
     label: "/health p50 during load",
     pick: (f) => f.healthP50Ms,
     unit: "ms",
@@ -98,7 +122,10 @@ const FIGURES: Figure[] = [
 
 /** Best of the rounds for each figure, since noise only ever makes a run look worse. */
 function best(rounds: Round[], side: "ours" | "theirs", figure: Figure): number {
-  const values = rounds.map((round) => figure.pick(round[side]));
+  const values = rounds
+    .map((round) => figure.pick(round[side]))
+    .filter((value): value is number => value !== undefined);
+  if (values.length === 0) return 0;
   return figure.higherIsBetter ? Math.max(...values) : Math.min(...values);
 }
 
@@ -115,18 +142,29 @@ export function formatReport(
     return `| ${figure.label} | ${ours.toFixed(1)} ${figure.unit} | ${theirs.toFixed(1)} ${figure.unit} | ${ratio.toFixed(2)} | ${figure.target} | ${ok} |`;
   });
   const promptTokens = rounds[0]?.ours.turn2PromptTokens ?? 0;
+  const first = rounds[0];
+  const kvLine = (side: "ours" | "theirs", name: string) => {
+    const figures = first?.[side];
+    if (!figures?.kvQ8SingleTokensPerSecond || !figures.kvQ8ResidentMiB)
+      return `${name}: not measured`;
+    const decode = figures.kvQ8SingleTokensPerSecond / figures.singleTokensPerSecond;
+    const rss = figures.kvQ8ResidentMiB / figures.singleResidentMiB;
+    return `${name} decode ${decode.toFixed(2)}, RSS ${rss.toFixed(2)}`;
+  };
   return [
     "# make bench: glm-serve vs llama-server",
     "",
     `- machine: ${context.machine}`,
     `- commit: ${context.commit}, ${context.date}, ${rounds.length} rounds (best of each), ${context.minutes.toFixed(1)} min in all`,
     "- model: random-weight chatglm ~2B (hidden 2048, 24 layers, 16 heads, 2 KV heads, FFN 6848, vocab 151552), Q4_0",
-    "- both servers: --threads 2 --ctx-size 8192 --parallel 4; temperature 0, ignore_eos, streamed",
+    "- both servers: --threads 2 --ctx-size 8192 --parallel 4 (so both keep a host prompt cache, llama-server's and ours at 8192 MiB); temperature 0, ignore_eos, streamed",
     `- turn-2 prompt: ${promptTokens} tokens (the first turn's history is cached)`,
     "",
     "| figure | glm-serve | llama-server | ratio | must | met |",
     "|---|---|---|---|---|---|",
     ...rows,
+    "",
+    `q8_0 KV (\`${KV_Q8.join(" ")}\`, first round) against f16 KV in the same round: ${kvLine("ours", "glm-serve")}; ${kvLine("theirs", "llama-server")}. (Both RSS figures are read after the warm-up and single streams, before any load.)`,
     "",
     `llama-bench ceiling (same file, 2 threads): pp512 ${ceiling.pp.toFixed(1)} tok/s, tg128 ${ceiling.tg.toFixed(1)} tok/s.`,
     "",

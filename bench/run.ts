@@ -4,8 +4,13 @@ import { cpus } from "node:os";
 import { join } from "node:path";
 import { RANDOM_PRESETS, writeRandomModel } from "../src/gguf/random-model.ts";
 import { formatReport, type Round } from "./report.ts";
-import { measureServer, type ServerFigures } from "./scenarios.ts";
-import { type BenchServer, SHARED, startLlamaServer, startOurs } from "./servers.ts";
+import {
+  kvFigures,
+  measureServer,
+  returningConversations,
+  type ServerFigures,
+} from "./scenarios.ts";
+import { type BenchServer, KV_Q8, SHARED, startLlamaServer, startOurs } from "./servers.ts";
 
 const root = join(import.meta.dir, "..");
 const llamaBin = process.env.LLAMA_BIN ?? join(root, "build", "llama-cpu", "bin");
@@ -28,14 +33,34 @@ function llamaBench(): { pp: number; tg: number } {
   };
 }
 
-async function measure(start: () => Promise<BenchServer>): Promise<ServerFigures> {
+/** Every figure of one server; `once` adds those measured in the first round only. */
+async function measure(
+  start: (extra?: string[]) => Promise<BenchServer>,
+  once: boolean,
+): Promise<ServerFigures> {
   const server = await start();
+  let figures: ServerFigures;
   try {
     log(`measuring ${server.name}`);
-    return await measureServer(server);
+    figures = await measureServer(server);
+    if (once) {
+      log(`measuring ${server.name}: 8 conversations returning to 4 slots`);
+      figures.returningFirstTokenMs = await returningConversations(server);
+    }
   } finally {
     await server.stop();
   }
+  if (!once) return figures;
+  const quantized = await start(KV_Q8);
+  try {
+    log(`measuring ${quantized.name} with q8_0 KV`);
+    const kv = await kvFigures(quantized);
+    figures.kvQ8SingleTokensPerSecond = kv.singleTokensPerSecond;
+    figures.kvQ8ResidentMiB = kv.residentMiB;
+  } finally {
+    await quantized.stop();
+  }
+  return figures;
 }
 
 async function main(): Promise<void> {
@@ -48,9 +73,11 @@ async function main(): Promise<void> {
   const results: Round[] = [];
   // Alternate the servers so drift in the machine's speed hits both alike.
   for (let round = 0; round < rounds; round++) {
-    const ours = await measure(() => startOurs(model, 18080));
-    const theirs = await measure(() =>
-      startLlamaServer(join(llamaBin, "llama-server"), model, 18081),
+    const once = round === 0;
+    const ours = await measure((extra) => startOurs(model, 18080, extra), once);
+    const theirs = await measure(
+      (extra) => startLlamaServer(join(llamaBin, "llama-server"), model, 18081, extra),
+      once,
     );
     results.push({ ours, theirs });
   }

@@ -16,6 +16,13 @@ export interface ServerFigures {
   healthMaxMs: number;
   healthP50Ms: number;
   residentMiB: number;
+  /** RSS after the warm-up and single streams, before any load, to compare with q8_0 KV's. */
+  singleResidentMiB: number;
+  /** Measured once per server (first round only), since the first pass prefills 8 histories. */
+  returningFirstTokenMs?: number;
+  /** The same server restarted with q8_0 K and V caches (first round only). */
+  kvQ8SingleTokensPerSecond?: number;
+  kvQ8ResidentMiB?: number;
 }
 
 const SYSTEM = "You are a helpful assistant.";
@@ -52,6 +59,44 @@ async function decodeStall(server: BenchServer): Promise<{ gapMs: number; ttftMs
     }
   }
   return { gapMs, ttftMs: document.firstTokenMs };
+}
+
+/** About 1,000 tokens of one conversation's own history; no two share more than the template. */
+function conversationHistory(id: number): string {
+  return Array.from({ length: 100 }, (_, i) => `c${id} note ${String(i).padStart(2, "0")}.`).join(
+    " ",
+  );
+}
+
+/**
+ * 8 conversations with distinct ~1,000-token histories take turns on the 4 slots for 3 rounds,
+ * one request at a time. Each returns after 7 others, so its slot holds another history by then;
+ * the figure is the p50 time to first token of rounds 2 and 3.
+ */
+export async function returningConversations(server: BenchServer): Promise<number> {
+  type Message = { role: "user" | "assistant"; content: string };
+  const conversations: Message[][] = Array.from({ length: 8 }, (_, id) => [
+    { role: "user", content: `${conversationHistory(id)} Remember these.` },
+  ]);
+  const returning: number[] = [];
+  for (let round = 0; round < 3; round++) {
+    for (const messages of conversations) {
+      if (round > 0) messages.push({ role: "user", content: `Round ${round}: which came first?` });
+      const timing = await timedStream(server.url, messages, 4);
+      messages.push({ role: "assistant", content: timing.text });
+      if (round > 0) returning.push(timing.firstTokenMs);
+    }
+  }
+  return percentile(returning, 50);
+}
+
+/** Single-stream decode and RSS of a server started with quantized KV caches. */
+export async function kvFigures(
+  server: BenchServer,
+): Promise<{ singleTokensPerSecond: number; residentMiB: number }> {
+  await timedStream(server.url, [{ role: "user", content: "warm up" }], 8);
+  const singleTokensPerSecond = await singleStream(server);
+  return { singleTokensPerSecond, residentMiB: await residentMiB(server.pid) };
 }
 
 async function singleStream(server: BenchServer): Promise<number> {
@@ -124,6 +169,7 @@ async function promptTokensOf(server: BenchServer, messages: unknown[]): Promise
 export async function measureServer(server: BenchServer): Promise<ServerFigures> {
   await timedStream(server.url, [{ role: "user", content: "warm up" }], 8);
   const singleTokensPerSecond = await singleStream(server);
+  const singleResidentMiB = await residentMiB(server.pid);
   const load = await aggregate(server, 4);
   const rss = await residentMiB(server.pid);
   const turn2 = await turnTwo(server);
@@ -142,5 +188,6 @@ export async function measureServer(server: BenchServer): Promise<ServerFigures>
     healthMaxMs: Math.max(...load.health),
     healthP50Ms: percentile(load.health, 50),
     residentMiB: rss,
+    singleResidentMiB,
   };
 }

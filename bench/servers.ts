@@ -12,7 +12,10 @@ const root = join(import.meta.dir, "..");
 /** Settings both servers get, as the issue fixes them. */
 export const SHARED = { threads: 2, ctxSize: 8192, parallel: 4 };
 
-export function startOurs(model: string, port: number): Promise<BenchServer> {
+/** Both servers' flags for q8_0 K and V caches (a quantized V needs flash attention). */
+export const KV_Q8 = ["--cache-type-k", "q8_0", "--cache-type-v", "q8_0", "--flash-attn", "on"];
+
+export function startOurs(model: string, port: number, extra: string[] = []): Promise<BenchServer> {
   const args = [
     process.execPath,
     join(root, "src", "main.ts"),
@@ -26,6 +29,7 @@ export function startOurs(model: string, port: number): Promise<BenchServer> {
     String(SHARED.ctxSize),
     "--parallel",
     String(SHARED.parallel),
+    ...extra,
   ];
   return start("glm-serve", args, port);
 }
@@ -34,6 +38,7 @@ export function startLlamaServer(
   binary: string,
   model: string,
   port: number,
+  extra: string[] = [],
 ): Promise<BenchServer> {
   const args = [
     binary,
@@ -49,6 +54,7 @@ export function startLlamaServer(
     String(SHARED.ctxSize),
     "--parallel",
     String(SHARED.parallel),
+    ...extra,
   ];
   return start("llama-server", args, port);
 }

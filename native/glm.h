@@ -49,8 +49,8 @@ extern "C" {
 #define GLM_FLASH_ATTN_ON 1
 
 /* glm_engine_open's `prefill_budget`: while any slot is generating, a step's prefill tokens are
- * capped so running streams never stall on a long prompt. AUTO keeps a step near twice a decode
- * step's cost, from measured step times; NONE fills steps to n_batch; N > 0 caps at N tokens. */
+ * capped so running streams never stall on a long prompt. AUTO keeps a step near six decode
+ * steps' cost, from measured step times; NONE fills steps to n_batch; N > 0 caps at N tokens. */
 #define GLM_PREFILL_BUDGET_AUTO -1
 #define GLM_PREFILL_BUDGET_NONE 0
 

@@ -141,14 +141,18 @@ bool has_active_slot(const glm_engine *e) {
                      [](const Slot &s) { return s.request != nullptr; });
 }
 
-// Prompt tokens a step may add while slots are generating: about one decode step's worth, so a
-// step costs at most about twice a decode step (Sarathi-Serve's stall-free batching).
+// Prompt tokens a step may add while slots are generating (Sarathi-Serve's stall-free batching):
+// what kPrefillSteps decode steps' time buys. Each chunked step also pays for the decode rows, so
+// a prompt prefilled beside streams takes about 1 + 1 / kPrefillSteps times as long, and a
+// stream waits at most about 1 + kPrefillSteps decode steps for its next token. At 1 step,
+// make bench's long prompt took 1.83 times llama-server's on a slow host; 5 keeps it near 1.2.
 int32_t prefill_allowance(const glm_engine *e) {
   if (e->prefill_budget == GLM_PREFILL_BUDGET_NONE) return e->n_batch;
   if (e->prefill_budget > 0) return e->prefill_budget;
   constexpr int32_t kUnmeasured = 64, kLeast = 16;
+  constexpr double kPrefillSteps = 5.0;
   if (e->decode_step_ms <= 0.0 || e->prefill_ms_per_token <= 0.0) return kUnmeasured;
-  const double tokens = e->decode_step_ms / e->prefill_ms_per_token;
+  const double tokens = kPrefillSteps * e->decode_step_ms / e->prefill_ms_per_token;
   return static_cast<int32_t>(std::clamp(tokens, static_cast<double>(kLeast),
                                          static_cast<double>(e->n_batch)));
 }

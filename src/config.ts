@@ -139,7 +139,7 @@ export const FLAGS: Flag[] = [
     key: "prefillBudget",
     names: ["--prefill-budget"],
     kind: "string",
-    help: "auto|N: prompt tokens a step may carry while other slots generate, so they never stall; auto keeps a step near twice a decode step, 0 = no cap (default auto)",
+    help: "auto|N: prompt tokens a step may carry while other slots generate, so they never stall; auto lets a step's prefill take about five decode steps' time, 0 = no cap (default auto)",
   },
   {
     key: "cacheRam",

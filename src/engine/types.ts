@@ -37,7 +37,7 @@ export interface EngineOptions {
   flashAttn?: FlashAttention;
   /**
    * Prompt tokens a step may carry while any slot generates, so running streams never stall
-   * on a long prompt: "auto" (about one decode step's cost, measured; the default), 0 for no
+   * on a long prompt: "auto" (about five decode steps' time, measured; the default), 0 for no
    * cap (whole n_batch), or a token count.
    */
   prefillBudget?: number | "auto";
