@@ -226,20 +226,17 @@ GLM_API void glm_engine_free(glm_engine *e) {
 GLM_API int32_t glm_engine_slot_context(glm_engine *e) { return e ? e->n_ctx_slot : 0; }
 
 GLM_API int32_t glm_engine_submit(glm_engine *e, const int32_t *tokens, int32_t n_tokens,
-                                  int32_t max_tokens, float temperature, float top_p,
-                                  int32_t top_k, float min_p, float repeat_penalty,
-                                  float presence_penalty, float frequency_penalty, uint32_t seed,
+                                  const uint32_t *params, int32_t n_params,
                                   const int32_t *stop_tokens, int32_t n_stop_tokens,
-                                  int32_t ignore_eos, const char *grammar, int32_t n_logprobs) {
+                                  const char *grammar) {
   if (e == nullptr) return glm_fail(GLM_ERR_INVALID, "engine is NULL");
   return glm_guard([&] {
-    SamplingParams sampling{temperature,    top_p,           top_k, min_p, repeat_penalty,
-                            presence_penalty, frequency_penalty, seed};
-    const int32_t valid = check_submission(e, tokens, n_tokens, max_tokens, sampling);
+    SubmitParams options;
+    const std::string wrong = read_submit_params(params, n_params, options);
+    if (!wrong.empty()) return glm_fail(GLM_ERR_INVALID, wrong);
+    const int32_t valid =
+        check_submission(e, tokens, n_tokens, options.max_tokens, options.sampling);
     if (valid != GLM_OK) return valid;
-    if (n_logprobs < -1 || n_logprobs > GLM_MAX_LOGPROBS) {
-      return glm_fail(GLM_ERR_INVALID, "n_logprobs must be -1 to " + std::to_string(GLM_MAX_LOGPROBS));
-    }
     const std::string grammar_text = grammar != nullptr ? grammar : "";
     glm_reset_llama_log_error();
     if (!grammar_text.empty() && !grammar_parses(e, grammar_text)) {
@@ -247,14 +244,14 @@ GLM_API int32_t glm_engine_submit(glm_engine *e, const int32_t *tokens, int32_t 
     }
     auto request = std::make_shared<Request>();
     request->prompt.assign(tokens, tokens + n_tokens);
-    request->sampling = sampling;
-    request->max_tokens = max_tokens;
+    request->sampling = options.sampling;
+    request->max_tokens = options.max_tokens;
     if (stop_tokens != nullptr && n_stop_tokens > 0) {
       request->stop_tokens.assign(stop_tokens, stop_tokens + n_stop_tokens);
     }
-    request->ignore_eos = ignore_eos != 0;
+    request->ignore_eos = options.ignore_eos;
     request->grammar = grammar_text;
-    request->n_logprobs = n_logprobs;
+    request->n_logprobs = options.n_logprobs;
     {
       std::lock_guard<std::mutex> lock(e->mu);
       if (e->stopping) return glm_fail(GLM_ERR_CLOSED, "engine is shutting down");

@@ -28,7 +28,7 @@ extern "C" {
 #define GLM_ERR_INTERNAL -6     /* llama.cpp failed (out of memory, decode error) */
 #define GLM_ERR_CLOSED -7       /* engine is shutting down */
 
-/* Most alternatives per token that glm_engine_submit's n_logprobs may ask for. */
+/* Most alternatives per token that glm_engine_submit's GLM_PARAM_N_LOGPROBS may ask for. */
 #define GLM_MAX_LOGPROBS 20
 
 /* glm_engine_open's `padding`: fill decode steps of 4k + 1..3 rows up to whole 4-row tiles,
@@ -157,19 +157,35 @@ GLM_API void glm_engine_free(glm_engine *engine);
 /* Tokens one request may hold: n_ctx / n_slots. */
 GLM_API int32_t glm_engine_slot_context(glm_engine *engine);
 
-/* Queues a generation. The prompt is copied. temperature <= 0 means greedy; top_k <= 0,
- * top_p >= 1, min_p <= 0, repeat_penalty == 1 and zero presence/frequency penalties disable
- * those samplers. stop_tokens end generation like EOG tokens; ignore_eos = 1 generates through
- * EOG tokens. grammar (GBNF, root rule "root"; NULL or "" for none) constrains every sampled
- * token. n_logprobs >= 0 records each token's log-probability under the model and its n_logprobs
- * (at most GLM_MAX_LOGPROBS) likeliest alternatives; -1 records none. Returns a request id > 0, or a status < 0 (GLM_ERR_CONTEXT when the prompt cannot fit
- * in a slot, GLM_ERR_INVALID for a grammar that does not parse). */
+/* glm_engine_submit's parameter block: GLM_PARAM_COUNT 4-byte fields in the caller's memory,
+ * each read as the type its name gives. temperature <= 0 means greedy; top_k <= 0, top_p >= 1,
+ * min_p <= 0, repeat_penalty == 1 and zero presence/frequency penalties disable those samplers.
+ * ignore_eos = 1 generates through EOG tokens. n_logprobs >= 0 records each token's
+ * log-probability under the model and its n_logprobs (at most GLM_MAX_LOGPROBS) likeliest
+ * alternatives; -1 records none. New fields go at the end, and GLM_PARAM_COUNT grows. */
+#define GLM_PARAM_MAX_TOKENS 0        /* int32 */
+#define GLM_PARAM_TEMPERATURE 1       /* float */
+#define GLM_PARAM_TOP_P 2             /* float */
+#define GLM_PARAM_TOP_K 3             /* int32 */
+#define GLM_PARAM_MIN_P 4             /* float */
+#define GLM_PARAM_REPEAT_PENALTY 5    /* float */
+#define GLM_PARAM_PRESENCE_PENALTY 6  /* float */
+#define GLM_PARAM_FREQUENCY_PENALTY 7 /* float */
+#define GLM_PARAM_SEED 8              /* uint32 */
+#define GLM_PARAM_IGNORE_EOS 9        /* int32, 0 or 1 */
+#define GLM_PARAM_N_LOGPROBS 10       /* int32 */
+#define GLM_PARAM_COUNT 11
+
+/* Queues a generation; the prompt, the block and the stop tokens are copied. `params` holds
+ * n_params fields (GLM_PARAM_*; a count this libglm does not read is GLM_ERR_INVALID).
+ * stop_tokens end generation like EOG tokens. grammar (GBNF, root rule "root"; NULL or "" for
+ * none) constrains every sampled token. Returns a request id > 0, or a status < 0
+ * (GLM_ERR_CONTEXT when the prompt cannot fit in a slot, GLM_ERR_INVALID for a bad field or a
+ * grammar that does not parse). */
 GLM_API int32_t glm_engine_submit(glm_engine *engine, const int32_t *tokens, int32_t n_tokens,
-                                  int32_t max_tokens, float temperature, float top_p,
-                                  int32_t top_k, float min_p, float repeat_penalty,
-                                  float presence_penalty, float frequency_penalty, uint32_t seed,
+                                  const uint32_t *params, int32_t n_params,
                                   const int32_t *stop_tokens, int32_t n_stop_tokens,
-                                  int32_t ignore_eos, const char *grammar, int32_t n_logprobs);
+                                  const char *grammar);
 
 /* Moves a request's new output into caller buffers: UTF-8 bytes into `text`, and for each
  * generated token a (token id, byte count) pair into `pieces`. A character split across tokens

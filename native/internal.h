@@ -69,6 +69,17 @@ struct SamplingParams {
   float frequency_penalty = 0.0f;
   uint32_t seed = LLAMA_DEFAULT_SEED;
 };
+// --- submission (submit_params.cpp) ---
+// glm_engine_submit's scalar options, read from the caller's GLM_PARAM_* block.
+struct SubmitParams {
+  int32_t max_tokens = 0;
+  SamplingParams sampling;
+  bool ignore_eos = false;
+  int32_t n_logprobs = -1;
+};
+// Reads the block into `out`; returns "" or what is wrong with it.
+std::string read_submit_params(const uint32_t *params, int32_t n_params, SubmitParams &out);
+
 // `banned` tokens get -inf logits (EOG tokens when ignore_eos is set).
 llama_sampler *make_sampler(const SamplingParams &p, const std::string &grammar,
                             const llama_vocab *vocab,

@@ -15,6 +15,7 @@ import {
   type WakeCallback,
 } from "./native-library.ts";
 import { RequestStream } from "./request-stream.ts";
+import { submitParamBlock } from "./submit-params.ts";
 import type {
   EngineOptions,
   EngineStats,
@@ -277,19 +278,21 @@ export class Engine {
 
   private submit(tokens: readonly number[], params: GenerationParams): number {
     const id = this.lib.engineSubmit(this.handle, Int32Array.from(tokens), {
-      maxTokens: params.maxTokens,
-      temperature: params.temperature ?? 0,
-      topP: params.topP ?? 1,
-      topK: params.topK ?? 0,
-      minP: params.minP ?? 0,
-      repeatPenalty: params.repeatPenalty ?? 1,
-      presencePenalty: params.presencePenalty ?? 0,
-      frequencyPenalty: params.frequencyPenalty ?? 0,
-      seed: params.seed === undefined ? DEFAULT_SEED : params.seed >>> 0,
+      params: submitParamBlock({
+        maxTokens: params.maxTokens,
+        temperature: params.temperature ?? 0,
+        topP: params.topP ?? 1,
+        topK: params.topK ?? 0,
+        minP: params.minP ?? 0,
+        repeatPenalty: params.repeatPenalty ?? 1,
+        presencePenalty: params.presencePenalty ?? 0,
+        frequencyPenalty: params.frequencyPenalty ?? 0,
+        seed: params.seed === undefined ? DEFAULT_SEED : params.seed >>> 0,
+        ignoreEos: params.ignoreEos ?? false,
+        logprobs: params.logprobs ?? -1,
+      }),
       stopTokens: Int32Array.from(params.stopTokens ?? []),
-      ignoreEos: params.ignoreEos ?? false,
       grammar: params.grammar ? encoder.encode(`${params.grammar}\0`) : null,
-      logprobs: params.logprobs ?? -1,
     });
     if (id < 0) throw errorFromStatus(id, this.lib.lastError());
     this.logprobCounts.set(id, params.logprobs ?? -1);

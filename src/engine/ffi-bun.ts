@@ -1,7 +1,7 @@
 import { type CString, dlopen, FFIType, JSCallback, type Pointer } from "bun:ffi";
 import type { NativeHandle, NativeLibrary, WakeCallback } from "./native-library.ts";
 
-const { ptr, i32, u32, f32, void: none, cstring } = FFIType;
+const { ptr, i32, f32, void: none, cstring } = FFIType;
 
 /** libglm's symbols, mirroring native/glm.h. */
 const symbols = {
@@ -23,7 +23,7 @@ const symbols = {
   glm_engine_free: { args: [ptr], returns: none },
   glm_engine_slot_context: { args: [ptr], returns: i32 },
   glm_engine_submit: {
-    args: [ptr, ptr, i32, i32, f32, f32, i32, f32, f32, f32, f32, u32, ptr, i32, i32, ptr, i32],
+    args: [ptr, ptr, i32, ptr, i32, ptr, i32, ptr],
     returns: i32,
   },
   glm_engine_poll: { args: [ptr, i32, ptr, i32, ptr, i32, ptr, i32, ptr], returns: i32 },
@@ -103,20 +103,11 @@ export function openBunLibrary(path: string): NativeLibrary {
         asPointer(engine),
         tokens,
         tokens.length,
-        s.maxTokens,
-        s.temperature,
-        s.topP,
-        s.topK,
-        s.minP,
-        s.repeatPenalty,
-        s.presencePenalty,
-        s.frequencyPenalty,
-        s.seed,
+        s.params,
+        s.params.length,
         s.stopTokens.length > 0 ? s.stopTokens : null,
         s.stopTokens.length,
-        s.ignoreEos ? 1 : 0,
         s.grammar,
-        s.logprobs,
       ),
     enginePoll: (engine, id, text, pieces, logprobs, result) =>
       lib.glm_engine_poll(

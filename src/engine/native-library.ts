@@ -64,23 +64,13 @@ export interface NativeLibrary {
   engineStatsJson(engine: NativeHandle, buf: Uint8Array): number;
 }
 
-/** glm_engine_submit's scalar arguments, defaults already applied. */
+/** glm_engine_submit's arguments past the prompt. */
 export interface NativeSubmit {
-  maxTokens: number;
-  temperature: number;
-  topP: number;
-  topK: number;
-  minP: number;
-  repeatPenalty: number;
-  presencePenalty: number;
-  frequencyPenalty: number;
-  seed: number;
+  /** The GLM_PARAM_* block, from submitParamBlock. */
+  params: Uint32Array;
   stopTokens: Int32Array;
-  ignoreEos: boolean;
   /** NUL-terminated GBNF, or null for none. */
   grammar: Uint8Array | null;
-  /** Alternatives per token to record, or -1 for no log-probabilities. */
-  logprobs: number;
 }
 
 /** Status codes from native/glm.h. */

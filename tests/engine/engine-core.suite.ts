@@ -159,3 +159,37 @@ test("a scripted chain is near-certain under its own model", async () => {
     assert.deepEqual(event.topLogprobs, []);
   }
 });
+
+test("the submit block carries every option: seeds, top-k and min-p reach the sampler", async () => {
+  await using engine = await openRandom({ slots: 1 });
+  const prompt = promptFor(engine, "sample me");
+  const ids = async (params: Omit<Parameters<Engine["generate"]>[1], "maxTokens">) => {
+    const out: number[] = [];
+    for await (const event of engine.generate(prompt, {
+      maxTokens: 16,
+      ignoreEos: true,
+      ...params,
+    }))
+      if (event.kind === "piece") out.push(event.tokenId);
+    return out;
+  };
+  const greedy = await ids({ temperature: 0 });
+  const hot = { temperature: 1.5, topP: 1, topK: 0 };
+  const seeded = await ids({ ...hot, seed: 42 });
+  assert.deepEqual(await ids({ ...hot, seed: 42 }), seeded);
+  assert.notDeepEqual(await ids({ ...hot, seed: 43 }), seeded);
+  assert.notDeepEqual(seeded, greedy);
+  // top-k 1 leaves only the likeliest token, however hot.
+  assert.deepEqual(await ids({ ...hot, topK: 1, seed: 7 }), greedy);
+  // min-p 1 likewise keeps only the likeliest.
+  assert.deepEqual(await ids({ ...hot, minP: 1, seed: 7 }), greedy);
+});
+
+test("penalties reach the sampler: a looping chain stops repeating itself", async () => {
+  await using engine = await openScripted({ chain: [" ping", " pong"], loop: true });
+  const text = async (params: { frequencyPenalty?: number; presencePenalty?: number }) =>
+    (await collect(engine.generate(promptFor(engine, "go"), { maxTokens: 6, ...params }))).text;
+  assert.equal(await text({}), " ping pong ping pong ping pong");
+  assert.notEqual(await text({ frequencyPenalty: 100 }), " ping pong ping pong ping pong");
+  assert.notEqual(await text({ presencePenalty: 100 }), " ping pong ping pong ping pong");
+});
