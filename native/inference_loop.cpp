@@ -144,17 +144,22 @@ bool has_active_slot(const glm_engine *e) {
 // Prompt tokens a step may add while slots are generating (Sarathi-Serve's stall-free batching):
 // what kPrefillSteps decode steps' time buys. Each chunked step also pays for the decode rows, so
 // a prompt prefilled beside streams takes about 1 + 1 / kPrefillSteps times as long, and a
-// stream waits at most about 1 + kPrefillSteps decode steps for its next token. At 1 step,
-// make bench's long prompt took 1.83 times llama-server's on a slow host; 5 keeps it near 1.2.
+// stream waits at most about 1 + kPrefillSteps decode steps for its next token. But CPU matrix
+// kernels lose per-token speed in small batches (on make bench's 2-core host a token cost 42 ms
+// in 64-token chunks, 27 ms in 128, 22 ms in 512), so no chunk is smaller than kLeast: there,
+// 96-token chunks kept a running stream's longest gap at 3.1-3.3 s against llama-server's 33 s
+// and the long prompt's first token at 1.08-1.09 times llama-server's, where 16-64 cost it
+// 1.4-1.8 times and 112-128 let the gap pass a tenth of llama-server's; 88 leaves both room.
 int32_t prefill_allowance(const glm_engine *e) {
   if (e->prefill_budget == GLM_PREFILL_BUDGET_NONE) return e->n_batch;
   if (e->prefill_budget > 0) return e->prefill_budget;
-  constexpr int32_t kUnmeasured = 64, kLeast = 16;
+  constexpr int32_t kLeast = 88;
   constexpr double kPrefillSteps = 5.0;
-  if (e->decode_step_ms <= 0.0 || e->prefill_ms_per_token <= 0.0) return kUnmeasured;
+  const int32_t least = std::min(kLeast, e->n_batch);
+  if (e->decode_step_ms <= 0.0 || e->prefill_ms_per_token <= 0.0) return least;
   const double tokens = kPrefillSteps * e->decode_step_ms / e->prefill_ms_per_token;
-  return static_cast<int32_t>(std::clamp(tokens, static_cast<double>(kLeast),
-                                         static_cast<double>(e->n_batch)));
+  return static_cast<int32_t>(
+      std::clamp(tokens, static_cast<double>(least), static_cast<double>(e->n_batch)));
 }
 
 // Running averages of what decode steps and prompt tokens cost, for the AUTO budget.
