@@ -56,30 +56,24 @@ void save_to_host(glm_engine *e, const Slot &slot, size_t keep) {
   if (cache.budget == 0 || slot.cache.size() < keep + kMinTokens) return;
   const size_t size = llama_state_seq_get_size_ext(e->ctx, slot.seq, LLAMA_STATE_SEQ_FLAGS_NONE);
   if (size == 0 || size > cache.budget) return;
-  // An entry this history extends holds nothing the new one does not.
-  cache.entries.erase(std::remove_if(cache.entries.begin(), cache.entries.end(),
-                                     [&](const HostCacheEntry &entry) {
-                                       return common_prefix(entry.tokens, slot.cache) ==
-                                              entry.tokens.size();
-                                     }),
-                      cache.entries.end());
-  make_room(cache, size);
+  // Copy first, so a failure costs no entry already saved (RAM then briefly holds one too many).
   HostCacheEntry entry;
   try {
     entry.state.resize(size);
+    entry.tokens = slot.cache;
   } catch (const std::bad_alloc &) {
-    publish(cache); // no room in RAM after all: the history is prefilled again if it returns
-    return;
+    return; // no room in RAM after all: the history is prefilled again if it returns
   }
   const size_t written = llama_state_seq_get_data_ext(e->ctx, entry.state.data(), size, slot.seq,
                                                       LLAMA_STATE_SEQ_FLAGS_NONE);
-  if (written == 0) {
-    publish(cache);
-    return;
-  }
+  if (written == 0) return;
   entry.state.resize(written);
-  entry.tokens = slot.cache;
   entry.last_used = ++cache.clock;
+  // An entry this history extends holds nothing the new one does not.
+  cache.entries.remove_if([&](const HostCacheEntry &old) {
+    return common_prefix(old.tokens, entry.tokens) == old.tokens.size();
+  });
+  make_room(cache, written);
   cache.entries.push_back(std::move(entry));
   cache.saves.fetch_add(1);
   publish(cache);

@@ -303,6 +303,23 @@ void mark_idle(glm_engine *e, const Request *request) {
   }
 }
 
+// A request that cannot start (out of memory, say) fails alone, and its slot is freed empty.
+void start_or_fail(glm_engine *e, Slot &slot) {
+  try {
+    start_request(e, slot);
+  } catch (const std::exception &) {
+    llama_memory_seq_rm(llama_get_memory(e->ctx), slot.seq, -1, -1);
+    slot.cache.clear();
+    {
+      std::lock_guard<std::mutex> lock(e->mu);
+      slot.request->finish = GLM_FINISH_ERROR;
+      mark_idle(e, slot.request.get());
+    }
+    release_slot(e, slot);
+    engine_wake(e);
+  }
+}
+
 void emit(glm_engine *e, std::vector<Emission> &emissions) {
   if (emissions.empty()) return;
   {
@@ -434,8 +451,8 @@ void inference_loop(glm_engine *e) {
       }
     }
     ++e->step;
+    for (Slot *slot : admitted) start_or_fail(e, *slot);
     try {
-      for (Slot *slot : admitted) start_request(e, *slot);
       run_step(e);
     } catch (const std::exception &) {
       fail_batch(e); // e.g. out of memory: the batch's requests fail, the engine goes on
