@@ -3,7 +3,7 @@ import type { PairsRead } from "./json-pair-stream.ts";
 import { OptionalPrefixTrimmer } from "./optional-prefix-trimmer.ts";
 import { PythonKwargStream } from "./python-kwarg-stream.ts";
 import { contentEvents } from "./reply-events.ts";
-import { StreamedArguments } from "./streamed-arguments.ts";
+import { argumentEvents, StreamedArguments } from "./streamed-arguments.ts";
 import { newToolCallId } from "./tool-call-id.ts";
 import { toolNames } from "./tool-names.ts";
 import type { ReplyEvent, ReplyParser, ToolDefinition } from "./types.ts";
@@ -92,18 +92,12 @@ export class ChatGlm3ReplyParser implements ReplyParser {
     return this.asContent();
   }
 
+  /** The call starts with its first whole argument, or at `)` for a call without any. */
   private argumentEvents(read: PairsRead): ReplyEvent[] {
-    const events: ReplyEvent[] = [];
-    for (const [key, value] of read.pairs) {
-      if (!this.called) events.push(this.startCall());
-      const text = this.json.add(key, value);
-      if (text) events.push({ kind: "tool_call_arguments", index: 0, text });
-    }
-    if (!read.closed) return events;
-    if (!this.called) events.push(this.startCall());
-    events.push({ kind: "tool_call_arguments", index: 0, text: this.json.close() });
-    this.phase = "done";
-    return events;
+    const starts = !this.called && (read.pairs.length > 0 || read.closed);
+    const events = starts ? [this.startCall()] : [];
+    if (read.closed) this.phase = "done";
+    return [...events, ...argumentEvents(this.json, 0, read.pairs, read.closed)];
   }
 
   private startCall(): ReplyEvent {

@@ -2,7 +2,7 @@ import { FirstLineGate } from "./first-line-gate.ts";
 import { JsonPairStream, type PairsRead } from "./json-pair-stream.ts";
 import { OptionalPrefixTrimmer } from "./optional-prefix-trimmer.ts";
 import { contentEvents } from "./reply-events.ts";
-import { StreamedArguments } from "./streamed-arguments.ts";
+import { argumentEvents, StreamedArguments } from "./streamed-arguments.ts";
 import { newToolCallId } from "./tool-call-id.ts";
 import { toolNames } from "./tool-names.ts";
 import type { ReplyEvent, ReplyParser, ToolDefinition } from "./types.ts";
@@ -87,15 +87,7 @@ export class Glm4ReplyParser implements ReplyParser {
   }
 
   private argumentEvents(read: PairsRead): ReplyEvent[] {
-    const events: ReplyEvent[] = [];
-    for (const [key, value] of read.pairs) {
-      const text = this.json.add(key, value);
-      if (text) events.push({ kind: "tool_call_arguments", index: 0, text });
-    }
-    if (read.closed) {
-      events.push({ kind: "tool_call_arguments", index: 0, text: this.json.close() });
-      this.phase = "done";
-    }
-    return events;
+    if (read.closed) this.phase = "done";
+    return argumentEvents(this.json, 0, read.pairs, read.closed);
   }
 }

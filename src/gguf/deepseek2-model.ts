@@ -1,8 +1,8 @@
 import { bpeTokenText } from "./bpe-vocab.ts";
-import { onesChunks, type TensorSlot } from "./chatglm-layout.ts";
+import type { TensorSlot } from "./chatglm-layout.ts";
 import { GgufWriter } from "./gguf-writer.ts";
 import { createGlm4Vocab } from "./glm-vocab.ts";
-import { randomTensorChunks } from "./random-weights.ts";
+import { randomTensor } from "./random-model.ts";
 import { TensorType } from "./tensor-types.ts";
 
 /**
@@ -77,7 +77,11 @@ export function writeDeepseek2Model(path: string, chatTemplate: string, seed = 1
     .bool("tokenizer.ggml.add_bos_token", false)
     .string("tokenizer.chat_template", chatTemplate);
   deepseek2Tensors(vocab.size).forEach((slot, index) => {
-    writer.tensor(randomTensor(slot, seed * 7919 + index));
+    // The router stays F32, as the converter keeps it.
+    const router = slot.name.endsWith("ffn_gate_inp.weight");
+    writer.tensor(
+      randomTensor(slot, router ? TensorType.F32 : TensorType.F16, seed * 7919 + index),
+    );
   });
   writer.write(path);
 }
@@ -135,15 +139,4 @@ function deepseek2Tensors(nVocab: number): TensorSlot[] {
     );
   }
   return slots;
-}
-
-function randomTensor(slot: TensorSlot, seed: number) {
-  const { name, dims } = slot;
-  if (slot.role === "norm")
-    return { name, dims, type: TensorType.F32, chunks: () => onesChunks(dims) };
-  // The router and its bias stay F32, as the converter keeps them.
-  const type =
-    slot.role === "bias" || name.endsWith("ffn_gate_inp.weight") ? TensorType.F32 : TensorType.F16;
-  const std = slot.role === "embedding" ? 1 : slot.role === "output" ? 0.1 : 0.05;
-  return { name, dims, type, chunks: () => randomTensorChunks(type, dims, std, seed) };
 }

@@ -75,7 +75,8 @@ export function writeRandomModel(path: string, preset: RandomModelPreset, seed =
   writer.write(path);
 }
 
-function randomTensor(slot: TensorSlot, weights: TensorType, seed: number) {
+/** Ones for norms; seeded noise otherwise, in `weights` (biases stay F32). */
+export function randomTensor(slot: TensorSlot, weights: TensorType, seed: number) {
   const { name, dims } = slot;
   if (slot.role === "norm")
     return { name, dims, type: TensorType.F32, chunks: () => onesChunks(dims) };

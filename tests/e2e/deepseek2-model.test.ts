@@ -1,52 +1,31 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
-import { join } from "node:path";
-import OpenAI from "openai";
+import type OpenAI from "openai";
 import { deepseek2ModelPath } from "../support/test-models.ts";
+import { type ServerProcess, startServer } from "./server-process.ts";
 
 /**
  * GLM-4.7-Flash converts to arch `deepseek2`. A random-weight model in that layout, with the
  * published GLM-4.7-Flash template, must load in the real engine, be detected by its template
  * (not its arch), and give its thinking back as reasoning.
  */
-const root = join(import.meta.dir, "..", "..");
-const template = readFileSync(`${root}/tests/fixtures/glm-templates/glm-4.7-flash.jinja`, "utf8");
+const template = readFileSync(
+  `${import.meta.dir}/../fixtures/glm-templates/glm-4.7-flash.jinja`,
+  "utf8",
+);
 
-let child: Bun.Subprocess<"ignore", "pipe", "pipe">;
+let server: ServerProcess;
 let client: OpenAI;
-let startLine = "";
 
 beforeAll(async () => {
-  child = Bun.spawn(
-    [
-      process.execPath,
-      join(root, "src", "main.ts"),
-      "--model",
-      deepseek2ModelPath(template),
-    ].concat(["--port", "0", "--threads", "1", "--ctx-size", "2048", "--parallel", "2"]),
-    { cwd: root, stdin: "ignore", stdout: "pipe", stderr: "pipe" },
-  );
-  const reader = child.stdout.getReader();
-  const deadline = setTimeout(() => child.kill("SIGKILL"), 30_000);
-  let out = "";
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error(`server exited: ${await new Response(child.stderr).text()}`);
-    out += new TextDecoder().decode(value);
-    const match = /ready on (http:\/\/\S+).*/.exec(out);
-    if (match?.[1]) {
-      startLine = match[0];
-      client = new OpenAI({ baseURL: `${match[1]}/v1`, apiKey: "unused", maxRetries: 0 });
-      break;
-    }
-  }
-  clearTimeout(deadline);
-  reader.releaseLock();
+  server = await startServer({
+    args: ["--model", deepseek2ModelPath(template), "--ctx-size", "2048", "--parallel", "2"],
+  });
+  client = server.client;
 });
 
 afterAll(async () => {
-  child.kill("SIGKILL");
-  await child.exited;
+  await server.stop("SIGKILL");
 });
 
 type Message = OpenAI.Chat.Completions.ChatCompletionMessage & { reasoning_content?: string };
@@ -68,7 +47,7 @@ async function complete(extra: Record<string, unknown>): Promise<Message> {
 
 describe("a random-weight deepseek2 (GLM-4.7-Flash layout) model", () => {
   test("loads, and the start-up line names the arch and the template's format", () => {
-    expect(startLine).toContain("(deepseek2, glm47 format)");
+    expect(server.readyLine).toContain("(deepseek2, glm47 format)");
   });
 
   test("thinking on: the reply opens inside <think>, so the noise is reasoning", async () => {

@@ -7,6 +7,8 @@ const root = join(import.meta.dir, "..", "..");
 
 export interface ServerProcess {
   url: string;
+  /** The start-up line that said the server was ready (model, arch, format, slots). */
+  readyLine: string;
   /** An `openai` SDK client pointed at the server. */
   client: OpenAI;
   process: Bun.Subprocess<"ignore", "pipe", "pipe">;
@@ -57,13 +59,14 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerPr
       errText += decoder.decode(value, { stream: true });
     }
   })();
-  const url = await readyUrl(child, () => errText);
+  const { url, line: readyLine } = await readyUrl(child, () => errText);
   const stop = async (signal: NodeJS.Signals = "SIGTERM") => {
     if (child.exitCode === null) child.kill(signal);
     return await child.exited;
   };
   return {
     url,
+    readyLine,
     client: new OpenAI({ baseURL: `${url}/v1`, apiKey: options.apiKey ?? "unused", maxRetries: 0 }),
     process: child,
     stderr: () => errText,
@@ -77,7 +80,7 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerPr
 async function readyUrl(
   child: Bun.Subprocess<"ignore", "pipe", "pipe">,
   stderr: () => string,
-): Promise<string> {
+): Promise<{ url: string; line: string }> {
   const reader = child.stdout.getReader();
   const decoder = new TextDecoder();
   let out = "";
@@ -87,8 +90,8 @@ async function readyUrl(
       const { value, done } = await reader.read();
       if (done) throw new Error(`server exited before it was ready: ${stderr()}`);
       out += decoder.decode(value);
-      const match = /ready on (http:\/\/\S+)/.exec(out);
-      if (match?.[1]) return match[1];
+      const match = /ready on (http:\/\/\S+).*/.exec(out);
+      if (match?.[1]) return { url: match[1], line: match[0] };
     }
   } finally {
     clearTimeout(deadline);
