@@ -3,7 +3,10 @@ import { readFileSync } from "node:fs";
 import { Prng } from "../fuzz/prng.ts";
 import { rawRequest, type ServerProcess, startServer } from "./server-process.ts";
 
-const WAVES = 4;
+const WAVES = 7;
+/** Waves whose RSS is the baseline, and the trailing waves whose median is compared with it. */
+const WARM_UP_WAVES = 3;
+const LAST_WAVES = 3;
 /** A pause before reading RSS, so the server's idle-time GC has run and samples compare. */
 const RSS_SETTLE_MS = 800;
 const PER_WAVE = 50;
@@ -172,14 +175,15 @@ describe(`${WAVES} waves of ${PER_WAVE} seeded client disconnects`, () => {
     expect(server.stderr()).not.toContain('"status":500');
   });
 
-  // The JS heap alone moves RSS by 5-8% between samples, the same before and after the agent
-  // protocols landed (ten waves read 73-78 MiB at 2e7c26d and 75-83 MiB now), so the baseline is
-  // the higher of the two warm-up waves and only growth past 10% counts: a leak of ~75 KiB per
-  // disconnect, far less than any slot or KV state.
-  test("RSS after the last wave grew less than 10% over the warm-up waves", () => {
-    const baseline = Math.max(rssAfterWave[0] ?? 0, rssAfterWave[1] ?? 0);
-    const last = rssAfterWave.at(-1) ?? 0;
+  // The JS heap alone moves RSS by 5-8% between samples (75-83 MiB here), and on CI one sample
+  // once landed past 10%, so the baseline is the highest warm-up wave and the compared figure is
+  // the median of the last waves: one noisy sample moves neither. Only growth past 10% counts, a
+  // leak of ~40 KiB per disconnect, far less than any slot or KV state.
+  test("RSS over the last waves grew less than 10% over the warm-up waves", () => {
     expect(rssAfterWave).toHaveLength(WAVES);
-    expect((last - baseline) / baseline, `RSS per wave (KiB): ${rssAfterWave}`).toBeLessThan(0.1);
+    const baseline = Math.max(...rssAfterWave.slice(0, WARM_UP_WAVES));
+    const last = rssAfterWave.slice(-LAST_WAVES).sort((a, b) => a - b);
+    const median = last[Math.floor(last.length / 2)] ?? 0;
+    expect((median - baseline) / baseline, `RSS per wave (KiB): ${rssAfterWave}`).toBeLessThan(0.1);
   });
 });
