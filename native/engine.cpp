@@ -252,6 +252,7 @@ GLM_API int32_t glm_engine_submit(glm_engine *e, const int32_t *tokens, int32_t 
     request->ignore_eos = options.ignore_eos;
     request->grammar = grammar_text;
     request->n_logprobs = options.n_logprobs;
+    request->draft_max = options.draft_max;
     {
       std::lock_guard<std::mutex> lock(e->mu);
       if (e->stopping) return glm_fail(GLM_ERR_CLOSED, "engine is shutting down");
@@ -402,7 +403,9 @@ GLM_API int32_t glm_engine_stats_json(glm_engine *e, char *buf, int32_t buf_size
         ",\"peak_prefill_while_decoding\":" +
         std::to_string(e->peak_prefill_while_decoding.load()) +
         ",\"padded_remainders\":" + padded_remainders_json(e) + ",\"rows_ms\":" + rows_ms_json(e) +
-        ",\"host_cache\":" + host_cache_json(e->host_cache) + "}";
+        ",\"host_cache\":" + host_cache_json(e->host_cache) +
+        ",\"speculation\":{\"drafted\":" + std::to_string(e->drafted_tokens.load()) +
+        ",\"accepted\":" + std::to_string(e->accepted_tokens.load()) + "}}";
     return glm_copy_out(out, buf, buf_size);
   });
 }

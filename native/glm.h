@@ -28,6 +28,9 @@ extern "C" {
 #define GLM_ERR_INTERNAL -6     /* llama.cpp failed (out of memory, decode error) */
 #define GLM_ERR_CLOSED -7       /* engine is shutting down */
 
+/* Most tokens one request may draft a step (GLM_PARAM_DRAFT_MAX). */
+#define GLM_MAX_DRAFT 64
+
 /* Most alternatives per token that glm_engine_submit's GLM_PARAM_N_LOGPROBS may ask for. */
 #define GLM_MAX_LOGPROBS 20
 
@@ -162,7 +165,10 @@ GLM_API int32_t glm_engine_slot_context(glm_engine *engine);
  * min_p <= 0, repeat_penalty == 1 and zero presence/frequency penalties disable those samplers.
  * ignore_eos = 1 generates through EOG tokens. n_logprobs >= 0 records each token's
  * log-probability under the model and its n_logprobs (at most GLM_MAX_LOGPROBS) likeliest
- * alternatives; -1 records none. New fields go at the end, and GLM_PARAM_COUNT grows. */
+ * alternatives; -1 records none. draft_max > 0 lets the request draft up to that many tokens
+ * a step from its own prompt and reply (prompt-lookup speculation, at most GLM_MAX_DRAFT),
+ * which the target checks in the same batch; 0 turns it off. New fields go at the end, and
+ * GLM_PARAM_COUNT grows. */
 #define GLM_PARAM_MAX_TOKENS 0        /* int32 */
 #define GLM_PARAM_TEMPERATURE 1       /* float */
 #define GLM_PARAM_TOP_P 2             /* float */
@@ -174,7 +180,8 @@ GLM_API int32_t glm_engine_slot_context(glm_engine *engine);
 #define GLM_PARAM_SEED 8              /* uint32 */
 #define GLM_PARAM_IGNORE_EOS 9        /* int32, 0 or 1 */
 #define GLM_PARAM_N_LOGPROBS 10       /* int32 */
-#define GLM_PARAM_COUNT 11
+#define GLM_PARAM_DRAFT_MAX 11        /* int32 */
+#define GLM_PARAM_COUNT 12
 
 /* Queues a generation; the prompt, the block and the stop tokens are copied. `params` holds
  * n_params fields (GLM_PARAM_*; a count this libglm does not read is GLM_ERR_INVALID).
@@ -215,7 +222,8 @@ GLM_API int32_t glm_engine_slots_json(glm_engine *engine, char *buf, int32_t buf
  * "peak_batch_sequences","filler_tokens","padded_remainders","rows_ms"}. peak_batch_sequences
  * is the most sequences one llama_decode call carried, which shows continuous batching at work;
  * padded_remainders lists the r in 1..3 for which a batch of 4k + r rows is rounded up, and
- * rows_ms the startup timings (1..4 rows) that chose them. Same return convention as
+ * rows_ms the startup timings (1..4 rows) that chose them; "speculation" counts the tokens
+ * drafted and the drafted tokens the target accepted. Same return convention as
  * glm_model_info_json. */
 GLM_API int32_t glm_engine_stats_json(glm_engine *engine, char *buf, int32_t buf_size);
 

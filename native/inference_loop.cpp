@@ -81,6 +81,7 @@ void start_request(glm_engine *e, Slot &slot) {
   slot.prompt_done = keep;
   slot.next_token = -1;
   slot.utf8_tail.clear();
+  start_drafting(slot);
   slot.sampler = make_sampler(request.sampling, request.grammar, e->model->vocab, banned_tokens(e, request));
   std::lock_guard<std::mutex> lock(e->mu);
   request.n_cached = static_cast<int32_t>(keep);
@@ -168,6 +169,7 @@ void measure_step(glm_engine *e, double ms) {
   const auto blend = [](double average, double sample) {
     return average <= 0.0 ? sample : average + kWeight * (sample - average);
   };
+  if (e->step_draft_tokens > 0) return; // drafted rows cost neither a decode row nor a prompt token
   if (e->step_prefill_tokens == 0) {
     if (e->step_decode_rows > 0) e->decode_step_ms = blend(e->decode_step_ms, ms);
     return;
@@ -177,26 +179,63 @@ void measure_step(glm_engine *e, double ms) {
   if (per_token > 0.0) e->prefill_ms_per_token = blend(e->prefill_ms_per_token, per_token);
 }
 
-// Generating slots go first so that a long prefill never starves running streams.
+// Tokens a generating slot may draft this step: what its request allows, what its context and
+// max_tokens leave room for, and what the step budget leaves once prompts waiting to prefill
+// take their share (drafts come out of the same budget, after prompts).
+int32_t draft_room(const glm_engine *e, const Slot &slot, int32_t budget_left) {
+  const Request &request = *slot.request;
+  if (request.draft_max <= 0) return 0;
+  // next_token takes cell cache.size(); each drafted token one more, all within the slot.
+  const auto cells_left = e->n_ctx_slot - static_cast<int32_t>(slot.cache.size()) - 1;
+  // Row i samples the request's (n_generated + 1 + i)-th token, so more rows are never used.
+  const int32_t tokens_left = request.max_tokens - request.n_generated - 1;
+  return std::max(0, std::min({request.draft_max, cells_left, tokens_left, budget_left}));
+}
+
+// Prompt tokens still to prefill, which drafts leave room for.
+int32_t prompt_tokens_waiting(const glm_engine *e) {
+  int32_t waiting = 0;
+  for (const auto &slot : e->slots) {
+    if (slot.request == nullptr || slot.next_token >= 0) continue;
+    waiting += static_cast<int32_t>(slot.request->prompt.size() - slot.prompt_done);
+  }
+  return waiting;
+}
+
+// Generating slots go first so that a long prefill never starves running streams; each one's
+// drafted tokens follow its next token directly.
 void build_batch(glm_engine *e) {
   share_prefixes(e); // first, while every slot's cache is exactly its KV cells
   llama_batch &batch = e->batch;
   batch.n_tokens = 0;
+  const auto generating = static_cast<int32_t>(std::count_if(
+      e->slots.begin(), e->slots.end(),
+      [](const Slot &s) { return s.request != nullptr && s.next_token >= 0; }));
+  const int32_t limit =
+      generating > 0 ? std::min(e->n_batch, generating + prefill_allowance(e)) : e->n_batch;
+  int32_t draft_budget = std::max(0, limit - generating - prompt_tokens_waiting(e));
+  int32_t drafted = 0;
   for (auto &slot : e->slots) {
     slot.batch_index = -1;
+    slot.draft.clear();
     if (slot.request == nullptr || slot.next_token < 0) continue;
+    draft_tokens(slot, draft_room(e, slot, draft_budget));
+    draft_budget -= static_cast<int32_t>(slot.draft.size());
+    drafted += static_cast<int32_t>(slot.draft.size());
     slot.batch_index = batch.n_tokens;
     batch_add(batch, slot.next_token, static_cast<llama_pos>(slot.cache.size()), slot.seq, true);
     slot.cache.push_back(slot.next_token);
     slot.next_token = -1;
+    for (const llama_token token : slot.draft) {
+      batch_add(batch, token, static_cast<llama_pos>(slot.cache.size()), slot.seq, true);
+      slot.cache.push_back(token);
+    }
   }
   const int32_t decoding = batch.n_tokens;
-  const int32_t limit =
-      decoding > 0 ? std::min(e->n_batch, decoding + prefill_allowance(e)) : e->n_batch;
   // While streams run, prompts share the budget first come, first served.
   std::vector<Slot *> order;
   for (auto &slot : e->slots) order.push_back(&slot);
-  if (decoding > 0) {
+  if (generating > 0) {
     std::stable_sort(order.begin(), order.end(), [](const Slot *a, const Slot *b) {
       const int32_t ia = a->request ? a->request->id : INT32_MAX;
       const int32_t ib = b->request ? b->request->id : INT32_MAX;
@@ -220,9 +259,10 @@ void build_batch(glm_engine *e) {
       ++slot.prompt_done;
     }
   }
-  e->step_decode_rows = decoding;
+  e->step_decode_rows = generating;
+  e->step_draft_tokens = drafted;
   e->step_prefill_tokens = batch.n_tokens - decoding;
-  if (decoding > 0 && e->step_prefill_tokens > e->peak_prefill_while_decoding.load())
+  if (generating > 0 && e->step_prefill_tokens > e->peak_prefill_while_decoding.load())
     e->peak_prefill_while_decoding.store(e->step_prefill_tokens);
 }
 
@@ -271,29 +311,58 @@ std::vector<float> logprob_entry(const glm_engine *e, int32_t batch_index, llama
   return entry;
 }
 
-// Samples one token for a slot whose logits are ready and decides whether it goes on.
-Emission sample_slot(glm_engine *e, Slot &slot) {
+// Samples one token from the logits at `row`, the slot's `earlier`-th token this step, and
+// decides whether it goes on; slot.cache holds the cells before the token's own.
+Emission sample_slot(glm_engine *e, Slot &slot, int32_t row, int32_t earlier) {
   Request &request = *slot.request;
   llama_token token = LLAMA_TOKEN_NULL;
   try {
-    token = llama_sampler_sample(slot.sampler, e->ctx, slot.batch_index);
+    token = llama_sampler_sample(slot.sampler, e->ctx, row);
   } catch (const std::exception &) {
     // A grammar with no token left to allow throws; end this request, not the process.
     return {slot.request, token, "", GLM_FINISH_ERROR, {}};
   }
-  const int32_t generated = request.n_generated + 1; // published under the lock in emit()
+  const int32_t generated = request.n_generated + earlier + 1; // published under the lock in emit()
   if (is_stop_token(e, request, token)) return {slot.request, token, "", GLM_FINISH_STOP, {}};
   slot.utf8_tail += token_text(e, token);
   const size_t whole = utf8_complete_prefix(slot.utf8_tail);
   Emission out{slot.request, token, slot.utf8_tail.substr(0, whole), GLM_FINISH_NONE, {}};
   if (request.n_logprobs >= 0) {
-    out.logprobs = logprob_entry(e, slot.batch_index, token, request.n_logprobs);
+    out.logprobs = logprob_entry(e, row, token, request.n_logprobs);
   }
   slot.utf8_tail.erase(0, whole);
   slot.next_token = token;
   const bool no_room = static_cast<int32_t>(slot.cache.size()) + 1 > e->n_ctx_slot;
   if (generated >= request.max_tokens || no_room) out.finish = GLM_FINISH_LENGTH;
   return out;
+}
+
+// Samples the slot's rows in order: row 0 follows its next token, row i + 1 follows drafted
+// token i, which counts only while the target sampled that same token at row i. Sampling at
+// every row with the request's own sampler, and keeping a draft only where it equals the
+// sample, leaves each token's distribution the target's own (the standard acceptance rule for
+// a draft that is one token, not a distribution); greedy output is unchanged token for token.
+// The rejected drafts' KV cells are dropped.
+void verify_and_sample(glm_engine *e, Slot &slot, std::vector<Emission> &out) {
+  const size_t drafted = slot.draft.size();
+  slot.cache.resize(slot.cache.size() - drafted);
+  size_t accepted = 0;
+  for (;;) {
+    const auto i = static_cast<int32_t>(accepted);
+    Emission emission = sample_slot(e, slot, slot.batch_index + i, i);
+    const bool kept = emission.finish == GLM_FINISH_NONE && accepted < drafted &&
+                      emission.token == slot.draft[accepted];
+    out.push_back(std::move(emission));
+    if (!kept) break;
+    slot.cache.push_back(slot.draft[accepted]);
+    ++accepted;
+  }
+  if (drafted == 0) return;
+  if (accepted < drafted) {
+    llama_memory_seq_rm(llama_get_memory(e->ctx), slot.seq,
+                        static_cast<llama_pos>(slot.cache.size()), -1);
+  }
+  record_draft(e, slot, accepted);
 }
 
 // Under the lock: the snapshot of the slot running `request` shows it free.
@@ -393,7 +462,7 @@ void run_step(glm_engine *e) {
   std::vector<Emission> emissions;
   for (auto &slot : e->slots) {
     if (slot.request == nullptr || slot.batch_index < 0) continue;
-    emissions.push_back(sample_slot(e, slot));
+    verify_and_sample(e, slot, emissions);
   }
   emit(e, emissions);
 }

@@ -76,6 +76,7 @@ struct SubmitParams {
   SamplingParams sampling;
   bool ignore_eos = false;
   int32_t n_logprobs = -1;
+  int32_t draft_max = 0;
 };
 // Reads the block into `out`; returns "" or what is wrong with it.
 std::string read_submit_params(const uint32_t *params, int32_t n_params, SubmitParams &out);
@@ -115,6 +116,7 @@ struct Request {
   bool ignore_eos = false;
   std::string grammar; // GBNF, empty for none
   int32_t n_logprobs = -1; // alternatives to record per token; -1 records nothing
+  int32_t draft_max = 0;   // tokens a step may draft (speculation.cpp); 0 drafts none
   // Output, guarded by glm_engine::mu.
   std::string text;
   std::vector<int32_t> pieces; // (token, byte count) pairs
@@ -136,6 +138,12 @@ struct Slot {
   std::string utf8_tail;           // bytes of an unfinished character
   int32_t batch_index = -1;        // where this slot's logits are in the current batch
   uint64_t last_used = 0;
+  // Speculation (speculation.cpp): this step's drafted tokens, decoded right after next_token
+  // (their logits follow batch_index), and how the slot's drafts have fared.
+  std::vector<llama_token> draft;
+  int32_t draft_cap = 0;   // most tokens the next draft may hold
+  int32_t draft_pause = 0; // steps left without drafting
+  int32_t draft_misses = 0; // drafts in a row that the target rejected outright
 };
 
 struct SlotSnapshot {
@@ -181,6 +189,7 @@ struct glm_engine {
   int32_t prefill_budget = GLM_PREFILL_BUDGET_AUTO;
   int32_t step_decode_rows = 0;     // this step's generating rows
   int32_t step_prefill_tokens = 0;  // this step's prompt tokens
+  int32_t step_draft_tokens = 0;    // this step's drafted tokens
   double decode_step_ms = 0.0;      // running average of steps without prefill
   double prefill_ms_per_token = 0.0; // running average of prefill's share of a step
   std::atomic<int32_t> peak_prefill_while_decoding{0};
@@ -212,6 +221,8 @@ struct glm_engine {
   std::atomic<uint64_t> decoded_tokens{0};
   std::atomic<uint64_t> filler_tokens{0};
   std::atomic<int32_t> peak_batch_sequences{0};
+  std::atomic<uint64_t> drafted_tokens{0};
+  std::atomic<uint64_t> accepted_tokens{0};
   std::thread worker;
 };
 
@@ -256,3 +267,14 @@ void save_to_host(glm_engine *engine, const Slot &slot, size_t keep);
 // holds (its cache may run past it).
 size_t restore_from_host(glm_engine *engine, Slot &slot, const std::vector<llama_token> &prompt,
                          size_t have);
+
+// --- speculation (speculation.cpp), inference thread only ---
+// Resets the slot's drafting state for a new request.
+void start_drafting(Slot &slot);
+// Drafts up to `room` tokens to follow the slot's next token: the continuation of the latest
+// earlier place in its prompt or reply where its last few tokens occurred (prompt lookup).
+// Returns them in slot.draft; empty while the slot pauses drafting or nothing matches.
+void draft_tokens(Slot &slot, int32_t room);
+// After verification: how many of the step's drafted tokens the target kept, which sizes or
+// pauses the slot's next drafts.
+void record_draft(glm_engine *engine, Slot &slot, size_t accepted);

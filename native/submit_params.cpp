@@ -36,10 +36,14 @@ std::string read_submit_params(const uint32_t *params, int32_t n_params, SubmitP
   out.sampling.seed = params[GLM_PARAM_SEED];
   const int32_t ignore_eos = int_at(params, GLM_PARAM_IGNORE_EOS);
   out.n_logprobs = int_at(params, GLM_PARAM_N_LOGPROBS);
+  out.draft_max = int_at(params, GLM_PARAM_DRAFT_MAX);
   if (ignore_eos != 0 && ignore_eos != 1) return "ignore_eos must be 0 or 1";
   out.ignore_eos = ignore_eos == 1;
   if (out.n_logprobs < -1 || out.n_logprobs > GLM_MAX_LOGPROBS) {
     return "n_logprobs must be -1 to " + std::to_string(GLM_MAX_LOGPROBS);
+  }
+  if (out.draft_max < 0 || out.draft_max > GLM_MAX_DRAFT) {
+    return "draft_max must be 0 to " + std::to_string(GLM_MAX_DRAFT);
   }
   return "";
 }

@@ -73,6 +73,7 @@ export async function startServer(
         flashAttn: config.flashAttn,
         prefillBudget: config.prefillBudget === "auto" ? "auto" : Number(config.prefillBudget),
         cacheRamMib: config.cacheRam,
+        draftMax: config.spec === "off" ? 0 : config.specDraftMax,
         visibleTokens: (model) => replyMarkers(familyOf(model)),
         ...(config.threads ? { threads: config.threads } : {}),
       },

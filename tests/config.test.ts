@@ -20,6 +20,8 @@ describe("parseConfig", () => {
       flashAttn: "auto",
       prefillBudget: "auto",
       cacheRam: 8192,
+      spec: "auto",
+      specDraftMax: 16,
       apiKeys: [],
       corsOrigin: "*",
       queueLimit: 64,
@@ -36,6 +38,8 @@ describe("parseConfig", () => {
   const flagCases: Array<[string, string[], Record<string, unknown>]> = [
     ["--cache-ram off", ["--cache-ram", "0"], { cacheRam: 0 }],
     ["--cache-ram without a limit", ["-cram", "-1"], { cacheRam: -1 }],
+    ["--spec off", ["--spec", "off"], { spec: "off" }],
+    ["--spec-draft-max", ["--spec-draft-max", "8"], { specDraftMax: 8 }],
     [
       "--model and --port",
       ["--model", "a.gguf", "--port", "9000"],
@@ -134,6 +138,8 @@ describe("parseConfig", () => {
     ["a bad switch", ["--reasoning=maybe"], {}, /^--reasoning must be on, off or auto/],
     ["a bad prefill budget", ["--prefill-budget", "lots"], {}, /^--prefill-budget "lots"/],
     ["a cache budget below -1", ["--cache-ram", "-2"], {}, /^--cache-ram -2: /],
+    ["an unknown speculation kind", ["--spec", "eagle"], {}, /^--spec "eagle": /],
+    ["a draft above 64 tokens", ["--spec-draft-max", "65"], {}, /^--spec-draft-max 65: /],
     ["a bad boolean", ["--log-prompts=maybe"], {}, /^--log-prompts must be true or false/],
     ["a bad size", ["--max-body", "8 parsecs"], {}, /^--max-body must be a size like 8MiB/],
     ["a bad number", ["--drain-seconds", "soon"], {}, /^--drain-seconds must be a number/],

@@ -78,6 +78,7 @@ export class Metrics {
   render(state: ServerState): string {
     const service = state.service;
     const busy = service ? service.engine.slots().filter((slot) => slot.busy).length : 0;
+    const speculation = service?.engine.stats().speculation ?? { drafted: 0, accepted: 0 };
     const lines = [
       "# HELP glm_requests_total HTTP requests answered, by route and status.",
       "# TYPE glm_requests_total counter",
@@ -88,6 +89,16 @@ export class Metrics {
         "glm_cached_prompt_tokens_total",
         "Prompt tokens reused from a slot's KV cache.",
         this.cachedTokens,
+      ),
+      ...counter(
+        "glm_draft_tokens_total",
+        "Tokens drafted by prompt lookup and checked by the model.",
+        speculation.drafted,
+      ),
+      ...counter(
+        "glm_draft_accepted_tokens_total",
+        "Drafted tokens the model sampled too; accepted over drafted is the acceptance rate.",
+        speculation.accepted,
       ),
       ...this.ttft.render("glm_time_to_first_token_seconds", "Time from request to first token."),
       ...this.decodeSpeed.render(

@@ -18,11 +18,19 @@ const HostCache = t.Object({
   evictions: t.Integer(),
 });
 
+const Speculation = t.Object({
+  drafted: t.Integer(),
+  accepted: t.Integer(),
+  /** accepted / drafted; null before any draft. */
+  acceptance: t.Union([t.Number(), t.Null()]),
+});
+
 const MIB = 1024 * 1024;
 
 /**
  * GET /slots, as in llama-server: which slots are busy and how much prompt each caches, and
- * the host prompt cache that keeps histories for more conversations than slots.
+ * the host prompt cache that keeps histories for more conversations than slots, and how
+ * many drafted tokens speculation got right.
  */
 export function slotsRoute(state: ServerState) {
   return new Elysia().get(
@@ -30,7 +38,7 @@ export function slotsRoute(state: ServerState) {
     () => {
       const service = state.ready();
       const queue = service.queue;
-      const host = service.engine.stats().hostCache;
+      const { hostCache: host, speculation } = service.engine.stats();
       return {
         queue: { active: queue.active, waiting: queue.waiting },
         slots: service.engine.slots().map((slot) => ({
@@ -47,6 +55,13 @@ export function slotsRoute(state: ServerState) {
           saves: host.saves,
           evictions: host.evictions,
         },
+        speculation: {
+          ...speculation,
+          acceptance:
+            speculation.drafted > 0
+              ? Math.round((speculation.accepted / speculation.drafted) * 1000) / 1000
+              : null,
+        },
       };
     },
     {
@@ -55,6 +70,7 @@ export function slotsRoute(state: ServerState) {
           queue: t.Object({ active: t.Integer(), waiting: t.Integer() }),
           slots: t.Array(Slot),
           host_cache: HostCache,
+          speculation: Speculation,
         }),
       },
       detail: { summary: "Slot and queue state", tags: ["health"] },

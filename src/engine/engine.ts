@@ -64,6 +64,7 @@ export class Engine {
     private readonly handle: NativeHandle,
     private readonly engineWake: WakeCallback,
     readonly info: ModelInfo,
+    private readonly draftMax: number,
   ) {}
 
   /** Loads a GGUF off the JS thread, reporting progress in [0, 1], and starts the engine. */
@@ -113,7 +114,7 @@ export class Engine {
       throw error;
     }
     const info = readInfo(lib, model, lib.engineSlotContext(handle), slots);
-    engine = new Engine(lib, model, wake, handle, engineWake, info);
+    engine = new Engine(lib, model, wake, handle, engineWake, info, options.draftMax ?? 0);
     return engine;
   }
 
@@ -213,6 +214,7 @@ export class Engine {
         saves: number;
         evictions: number;
       };
+      speculation: { drafted: number; accepted: number };
     };
     const host = raw.host_cache;
     return {
@@ -231,6 +233,7 @@ export class Engine {
         saves: host.saves,
         evictions: host.evictions,
       },
+      speculation: { ...raw.speculation },
     };
   }
 
@@ -290,6 +293,7 @@ export class Engine {
         seed: params.seed === undefined ? DEFAULT_SEED : params.seed >>> 0,
         ignoreEos: params.ignoreEos ?? false,
         logprobs: params.logprobs ?? -1,
+        draftMax: params.draftMax ?? this.draftMax,
       }),
       stopTokens: Int32Array.from(params.stopTokens ?? []),
       grammar: params.grammar ? encoder.encode(`${params.grammar}\0`) : null,

@@ -11,10 +11,11 @@ export const SUBMIT_FIELDS = {
   seed: 8,
   ignoreEos: 9,
   logprobs: 10,
+  draftMax: 11,
 } as const;
 const Field = SUBMIT_FIELDS;
 /** GLM_PARAM_COUNT. */
-const FIELDS = 11;
+const FIELDS = 12;
 
 /** glm_engine_submit's scalar options, defaults already applied. */
 export interface SubmitOptions {
@@ -30,6 +31,8 @@ export interface SubmitOptions {
   ignoreEos: boolean;
   /** Alternatives per token to record, or -1 for no log-probabilities. */
   logprobs: number;
+  /** Tokens a step may draft by prompt lookup (0 to GLM_MAX_DRAFT); 0 drafts none. */
+  draftMax: number;
 }
 
 /**
@@ -52,5 +55,6 @@ export function submitParamBlock(options: SubmitOptions): Uint32Array {
   words[Field.seed] = options.seed >>> 0;
   ints[Field.ignoreEos] = options.ignoreEos ? 1 : 0;
   ints[Field.logprobs] = options.logprobs;
+  ints[Field.draftMax] = options.draftMax;
   return words;
 }

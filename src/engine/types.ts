@@ -48,6 +48,13 @@ export interface EngineOptions {
    */
   cacheRamMib?: number;
   /**
+   * Speculation by prompt lookup: each step, a generating request may draft up to this many
+   * tokens copied from where its last few tokens occurred before in its prompt or reply, and
+   * the same batch checks them; drafts the model would not have sampled are dropped, so the
+   * output is the same. 0 turns it off (the default; requests may set their own).
+   */
+  draftMax?: number;
+  /**
    * Special tokens, by text, that generated text shows even where the GGUF types them CONTROL
    * (the reply markers a chat format parses); picked once the model is known.
    */
@@ -110,6 +117,8 @@ export interface GenerationParams {
   grammar?: string;
   /** Record each token's log-probability and this many likeliest alternatives (0–20). */
   logprobs?: number;
+  /** Tokens a step may draft by prompt lookup (0–64); default the engine's `draftMax`. */
+  draftMax?: number;
 }
 
 export type FinishReason = "stop" | "length";
@@ -170,6 +179,15 @@ export interface EngineStats {
   /** Startup timings of 1..4-row decodes in ms, when "auto" padding measured them. */
   rowsMs: number[] | null;
   hostCache: HostCacheStats;
+  speculation: SpeculationStats;
+}
+
+/** Prompt-lookup speculation since the engine opened. */
+export interface SpeculationStats {
+  /** Tokens drafted and decoded for checking. */
+  drafted: number;
+  /** Drafted tokens the model sampled too, each a decode step saved. */
+  accepted: number;
 }
 
 /** The host-memory prompt cache: saved slot histories in RAM. */

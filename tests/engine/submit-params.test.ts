@@ -23,14 +23,19 @@ test("every field sits where glm.h puts it, and the block has GLM_PARAM_COUNT fi
     seed: 0xfffffffe,
     ignoreEos: true,
     logprobs: -1,
+    draftMax: 12,
   });
   expect(block.length).toBe(defined("COUNT"));
   const view = new DataView(block.buffer);
   const int = (key: keyof typeof SUBMIT_FIELDS) => view.getInt32(SUBMIT_FIELDS[key] * 4, true);
   const float = (key: keyof typeof SUBMIT_FIELDS) => view.getFloat32(SUBMIT_FIELDS[key] * 4, true);
-  expect([int("maxTokens"), int("topK"), int("ignoreEos"), int("logprobs")]).toEqual([
-    7, 40, 1, -1,
-  ]);
+  expect([
+    int("maxTokens"),
+    int("topK"),
+    int("ignoreEos"),
+    int("logprobs"),
+    int("draftMax"),
+  ]).toEqual([7, 40, 1, -1, 12]);
   expect([float("temperature"), float("topP"), float("minP"), float("repeatPenalty")]).toEqual([
     0.5, 0.25, 0.125, 1.5,
   ]);

@@ -1,0 +1,71 @@
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import { rawRequest, type ServerProcess, startServer } from "./server-process.ts";
+
+/** The same looping reply from a server speculating by default and from one with --spec off. */
+const model = { chain: [" tick", " tock", " tack"], loop: true };
+let speculating: ServerProcess;
+let plain: ServerProcess;
+beforeAll(async () => {
+  [speculating, plain] = await Promise.all([
+    startServer({ model }),
+    startServer({ model, args: ["--spec", "off"] }),
+  ]);
+});
+afterAll(async () => {
+  await Promise.all([speculating.stop("SIGKILL"), plain.stop("SIGKILL")]);
+});
+
+const ask = { model: "x", messages: [{ role: "user" as const, content: "go" }], max_tokens: 60 };
+/** Drafting starts at the 5th token; this stop string ends at the 10th, inside a drafted run. */
+const stop = " tack tick tock tack tick tock tack tick";
+
+async function draftCounters(
+  server: ServerProcess,
+): Promise<{ drafted: number; accepted: number }> {
+  const text = (await rawRequest(server, "/metrics")).text;
+  const value = (name: string) => Number(new RegExp(`^${name} (\\d+)$`, "m").exec(text)?.[1]);
+  return {
+    drafted: value("glm_draft_tokens_total"),
+    accepted: value("glm_draft_accepted_tokens_total"),
+  };
+}
+
+test("speculation is on by default, and a reply reads the same as with --spec off", async () => {
+  const [on, off] = await Promise.all(
+    [speculating, plain].map((server) => server.client.chat.completions.create(ask)),
+  );
+  expect(on?.choices[0]?.message.content).toBe(off?.choices[0]?.message.content ?? "-");
+  expect(on?.usage).toEqual(off?.usage);
+  const drafts = await draftCounters(speculating);
+  expect(drafts.accepted).toBeGreaterThan(10);
+  expect(drafts.accepted).toBeLessThanOrEqual(drafts.drafted);
+  expect(await draftCounters(plain)).toEqual({ drafted: 0, accepted: 0 });
+  const slots = (await rawRequest(speculating, "/slots")).body as {
+    speculation: { drafted: number; accepted: number; acceptance: number };
+  };
+  expect(slots.speculation).toMatchObject(drafts);
+  expect(slots.speculation.acceptance).toBeCloseTo(drafts.accepted / drafts.drafted, 2);
+});
+
+test("a stream ends at a stop string met inside a drafted run, as it does without drafts", async () => {
+  const streamed = async (server: ServerProcess) => {
+    const stream = await server.client.chat.completions.create({
+      ...ask,
+      stop: [stop],
+      stream: true,
+      stream_options: { include_usage: true },
+    });
+    let text = "";
+    let usage: unknown;
+    for await (const chunk of stream) {
+      text += chunk.choices[0]?.delta.content ?? "";
+      if (chunk.usage) usage = chunk.usage;
+    }
+    return { text, usage };
+  };
+  const [on, off] = await Promise.all([streamed(speculating), streamed(plain)]);
+  expect(off.text).toBe(" tick tock");
+  expect(on.text).toBe(off.text);
+  expect(on.usage).toEqual(off.usage);
+  expect(on.usage).toMatchObject({ completion_tokens: 10 });
+});

@@ -1,0 +1,251 @@
+import { expect, test } from "bun:test";
+import type { Engine } from "../../src/engine/engine.ts";
+import type { GenerationDone, GenerationParams } from "../../src/engine/types.ts";
+import { openRandom, openScripted, promptFor } from "./fixtures.ts";
+
+const greedy: GenerationParams = { maxTokens: 48, temperature: 0, ignoreEos: true };
+/** For a chain that ends: its end-of-text token ends the reply. */
+const untilEnd: GenerationParams = { maxTokens: 48, temperature: 0 };
+/** Forty distinct tokens: the scripted reply, which a prompt can quote. */
+const WORDS = Array.from({ length: 40 }, (_, i) => ` w${i}`);
+
+interface Reply {
+  tokens: number[];
+  logprobs: number[];
+  done: GenerationDone;
+  /** llama_decode calls the reply took. */
+  calls: number;
+}
+
+async function reply(
+  engine: Engine,
+  prompt: number[],
+  params: GenerationParams,
+  signal?: AbortSignal,
+): Promise<Reply> {
+  const before = engine.stats().decodeCalls;
+  const tokens: number[] = [];
+  const logprobs: number[] = [];
+  let done: GenerationDone | undefined;
+  for await (const event of engine.generate(prompt, params, signal)) {
+    if (event.kind === "piece") {
+      tokens.push(event.tokenId);
+      if (event.logprob !== undefined) logprobs.push(event.logprob);
+    } else done = event;
+  }
+  if (!done) throw new Error("no done event");
+  return { tokens, logprobs, done, calls: engine.stats().decodeCalls - before };
+}
+
+/** A GLM-4 prompt whose user turn quotes `quoted` token for token. */
+function quoting(engine: Engine, quoted: number[]): number[] {
+  return [
+    ...engine.tokenize("[gMASK]<sop><|user|>", true),
+    ...engine.tokenize("\nRepeat this:", false),
+    ...quoted,
+    ...engine.tokenize("<|assistant|>", true),
+  ];
+}
+
+/** The same ending; cached tokens differ, since the second reply reuses the first's prompt. */
+function expectSameEnd(on: Reply, off: Reply): void {
+  const { cachedTokens: _on, ...onEnd } = on.done;
+  const { cachedTokens: _off, ...offEnd } = off.done;
+  expect(onEnd).toEqual(offEnd);
+}
+
+function expectNoLeakedCells(engine: Engine): void {
+  for (const slot of engine.slots()) expect(slot.kvTokens).toBe(slot.cachedTokens);
+}
+
+test("a reply that quotes the prompt is drafted from it: the same tokens in far fewer steps", async () => {
+  await using engine = await openScripted({ chain: WORDS });
+  const plain = await reply(engine, promptFor(engine, "go"), { ...untilEnd, draftMax: 0 });
+  expect(plain.tokens).toHaveLength(WORDS.length);
+  const prompt = quoting(engine, plain.tokens);
+  const off = await reply(engine, prompt, { ...untilEnd, draftMax: 0 });
+  const on = await reply(engine, prompt, { ...untilEnd, draftMax: 16 });
+  expect(on.tokens).toEqual(off.tokens);
+  expectSameEnd(on, off);
+  expect(off.calls).toBeGreaterThanOrEqual(WORDS.length);
+  expect(on.calls).toBeLessThan(off.calls / 3);
+  const { drafted, accepted } = engine.stats().speculation;
+  expect(accepted).toBeGreaterThan(WORDS.length - 8);
+  expect(accepted).toBeLessThanOrEqual(drafted);
+  expectNoLeakedCells(engine);
+});
+
+test("a looping reply drafts from its own output, and stops exactly at max_tokens", async () => {
+  await using engine = await openScripted({ chain: [" ping", " pong", " pang"], loop: true });
+  const prompt = promptFor(engine, "go");
+  for (const maxTokens of [1, 2, 5, 17, 64]) {
+    const off = await reply(engine, prompt, { ...greedy, maxTokens, draftMax: 0 });
+    const on = await reply(engine, prompt, { ...greedy, maxTokens, draftMax: 16 });
+    expect(on.tokens).toEqual(off.tokens);
+    expect(on.done).toMatchObject({ finishReason: "length", completionTokens: maxTokens });
+  }
+  expect(engine.stats().speculation.accepted).toBeGreaterThan(40);
+  expectNoLeakedCells(engine);
+});
+
+test("drafts never pass the slot's context: the reply ends at its edge as it does without them", async () => {
+  await using engine = await openScripted({ chain: [" ping", " pong"], loop: true, ctxSize: 256 });
+  const prompt = promptFor(engine, "go");
+  const long = { ...greedy, maxTokens: 500 };
+  const off = await reply(engine, prompt, { ...long, draftMax: 0 });
+  const on = await reply(engine, prompt, { ...long, draftMax: 64 });
+  expect(off.done.finishReason).toBe("length");
+  expect(on.tokens).toEqual(off.tokens);
+  expectSameEnd(on, off);
+  // Every cell of the slot is used (the last token is sampled, never decoded), and none more.
+  expect(prompt.length + on.tokens.length - 1).toBe(engine.info.nCtxSlot);
+  for (const slot of engine.slots())
+    expect(slot.kvTokens).toBeLessThanOrEqual(engine.info.nCtxSlot);
+  expectNoLeakedCells(engine);
+});
+
+test("a stop token inside a drafted run ends the reply where it would without drafts", async () => {
+  await using engine = await openScripted({ chain: WORDS });
+  const plain = await reply(engine, promptFor(engine, "go"), { ...untilEnd, draftMax: 0 });
+  const prompt = quoting(engine, plain.tokens);
+  const stopAt = plain.tokens[25] as number;
+  const params = { ...untilEnd, stopTokens: [stopAt] };
+  const off = await reply(engine, prompt, { ...params, draftMax: 0 });
+  const on = await reply(engine, prompt, { ...params, draftMax: 16 });
+  expect(off.tokens).toEqual(plain.tokens.slice(0, 25));
+  expect(on.tokens).toEqual(off.tokens);
+  expectSameEnd(on, off);
+  expectNoLeakedCells(engine);
+});
+
+test("on a random model greedy tokens and log-probabilities are the same with drafts on", async () => {
+  await using engine = await openRandom({ slots: 1 });
+  // A prompt that repeats itself, so lookups find matches the model may or may not follow.
+  const prompt = promptFor(engine, "one two three four. ".repeat(12));
+  const params = { ...greedy, maxTokens: 160, logprobs: 0 };
+  const off = await reply(engine, prompt, { ...params, draftMax: 0 });
+  const on = await reply(engine, prompt, { ...params, draftMax: 16 });
+  expect(on.tokens).toEqual(off.tokens);
+  expect(on.logprobs).toHaveLength(off.logprobs.length);
+  // A row decoded beside drafted rows goes through other matrix kernels: the same to ~1e-3.
+  for (const [i, logprob] of on.logprobs.entries()) {
+    expect(logprob).toBeCloseTo(off.logprobs[i] ?? 0, 2);
+  }
+  const { drafted, accepted } = engine.stats().speculation;
+  expect(accepted).toBeGreaterThan(0); // both paths ran: kept drafts and rejected ones
+  expect(accepted).toBeLessThan(drafted);
+  expectNoLeakedCells(engine);
+});
+
+test("three streams drafting in one batch give each the tokens it gets alone", async () => {
+  await using engine = await openRandom({ slots: 3 });
+  const prompts = ["alpha beta. ", "gamma delta. ", "one two three. "].map((text) =>
+    promptFor(engine, text.repeat(10)),
+  );
+  const params = { ...greedy, maxTokens: 96 };
+  const alone = [];
+  for (const prompt of prompts) alone.push(await reply(engine, prompt, { ...params, draftMax: 0 }));
+  const together = await Promise.all(
+    prompts.map((prompt) => reply(engine, prompt, { ...params, draftMax: 16 })),
+  );
+  expect(together.map((r) => r.tokens)).toEqual(alone.map((r) => r.tokens));
+  expect(engine.stats().speculation.drafted).toBeGreaterThan(0);
+  expect(engine.stats().peakBatchSequences).toBe(3);
+  expectNoLeakedCells(engine);
+});
+
+test("with a seed, sampling at temperature 1 gives the same tokens with drafts on", async () => {
+  await using engine = await openRandom({ slots: 1 });
+  const prompt = promptFor(engine, "one two three four. ".repeat(12));
+  for (const seed of [1, 2, 3]) {
+    const params = { maxTokens: 96, temperature: 1, topK: 3, seed, ignoreEos: true };
+    const off = await reply(engine, prompt, { ...params, draftMax: 0 });
+    const on = await reply(engine, prompt, { ...params, draftMax: 16 });
+    expect(on.tokens).toEqual(off.tokens);
+  }
+  expect(engine.stats().speculation.accepted).toBeGreaterThan(0);
+});
+
+test("sampled replies follow the model's distribution with drafts on (two-proportion z-test)", async () => {
+  // The scripted loop's next token is its chain successor with some probability q < 1 at this
+  // temperature; drafts always propose the successor, so a wrong acceptance rule shows as a
+  // different share of successors. Different seeds on each side keep the samples independent.
+  await using engine = await openScripted({ chain: [" ping", " pong", " pang"], loop: true });
+  const chain = (await reply(engine, promptFor(engine, "go"), { ...greedy, maxTokens: 3 })).tokens;
+  // The prompt quotes the loop, so any two chain tokens in a row get a draft from it.
+  const prompt = quoting(engine, [...chain, ...chain, ...chain]);
+  const successor = new Map(chain.map((token, i) => [token, chain[(i + 1) % chain.length]]));
+  const share = async (draftMax: number, seedBase: number) => {
+    let follows = 0;
+    let pairs = 0;
+    for (let run = 0; run < 100; run++) {
+      const params = { maxTokens: 40, temperature: 12, seed: seedBase + run, ignoreEos: true };
+      const { tokens } = await reply(engine, prompt, { ...params, draftMax });
+      for (let i = 1; i < tokens.length; i++) {
+        const previous = tokens[i - 1] as number;
+        if (!successor.has(previous)) continue;
+        pairs++;
+        if (successor.get(previous) === tokens[i]) follows++;
+      }
+    }
+    return { p: follows / pairs, n: pairs };
+  };
+  const off = await share(0, 1000);
+  const on = await share(16, 2000);
+  expect(off.p).toBeGreaterThan(0.2); // the test can see a change either way
+  expect(off.p).toBeLessThan(0.95);
+  const pooled = (off.p * off.n + on.p * on.n) / (off.n + on.n);
+  const z = (on.p - off.p) / Math.sqrt(pooled * (1 - pooled) * (1 / off.n + 1 / on.n));
+  expect(Math.abs(z)).toBeLessThan(4);
+  expect(engine.stats().speculation.accepted).toBeGreaterThan(0);
+}, 60_000);
+
+test("a request cancelled while its drafts are checked leaves no KV cells behind", async () => {
+  await using engine = await openScripted({ chain: [" ping", " pong", " pang"], loop: true });
+  const prompt = promptFor(engine, "go");
+  for (const after of [3, 10, 40]) {
+    const controller = new AbortController();
+    let seen = 0;
+    const tokens: number[] = [];
+    try {
+      for await (const event of engine.generate(
+        prompt,
+        { ...greedy, maxTokens: 100_000, draftMax: 16 },
+        controller.signal,
+      )) {
+        if (event.kind === "piece") tokens.push(event.tokenId);
+        if (++seen === after) controller.abort();
+      }
+    } catch {
+      // the abort ends the stream
+    }
+    expect(tokens.length).toBeGreaterThanOrEqual(after);
+    await waitForIdle(engine);
+    expectNoLeakedCells(engine);
+  }
+  const next = await reply(engine, prompt, { ...greedy, maxTokens: 6, draftMax: 16 });
+  expect(next.tokens).toHaveLength(6);
+});
+
+async function waitForIdle(engine: Engine): Promise<void> {
+  const deadline = Date.now() + 5000;
+  while (engine.slots().some((slot) => slot.busy)) {
+    if (Date.now() > deadline) throw new Error("a slot stayed busy");
+    await Bun.sleep(5);
+  }
+}
+
+test("a grammar ends a drafted run where it ends a plain one", async () => {
+  await using engine = await openScripted({ chain: [" ping", " pong", " pang"], loop: true });
+  const prompt = promptFor(engine, "go");
+  // The loop would go on; after five rounds the grammar allows only the end, mid-draft.
+  const params = { ...greedy, maxTokens: 40, grammar: 'root ::= (" ping" " pong" " pang"){5}' };
+  const off = await reply(engine, prompt, { ...params, draftMax: 0 });
+  const on = await reply(engine, prompt, { ...params, draftMax: 16 });
+  expect(off.tokens).toHaveLength(15);
+  expect(off.done.finishReason).toBe("stop");
+  expect(on.tokens).toEqual(off.tokens);
+  expectSameEnd(on, off);
+  expect(engine.stats().speculation.accepted).toBeGreaterThan(5);
+  expectNoLeakedCells(engine);
+});
