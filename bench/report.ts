@@ -157,7 +157,7 @@ export function formatReport(
     `- machine: ${context.machine}`,
     `- commit: ${context.commit}, ${context.date}, ${rounds.length} rounds (best of each), ${context.minutes.toFixed(1)} min in all`,
     "- model: random-weight chatglm ~2B (hidden 2048, 24 layers, 16 heads, 2 KV heads, FFN 6848, vocab 151552), Q4_0",
-    "- both servers: --threads 2 --ctx-size 8192 --parallel 4 (so both keep a host prompt cache, llama-server's and ours at 8192 MiB); temperature 0, ignore_eos, streamed",
+    "- both servers: --threads 2 --ctx-size 8192 --parallel 4 (so both keep a host prompt cache, llama-server's and ours at 8192 MiB); temperature 0, ignore_eos, streamed; glm-serve with --spec off, since llama-server speculates only when asked (speculation has its own table below)",
     `- turn-2 prompt: ${promptTokens} tokens (the first turn's history is cached)`,
     "",
     "| figure | glm-serve | llama-server | ratio | must | met |",

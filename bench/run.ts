@@ -11,10 +11,14 @@ import {
   type ServerFigures,
 } from "./scenarios.ts";
 import { type BenchServer, KV_Q8, SHARED, startLlamaServer, startOurs } from "./servers.ts";
+import { formatSpeculation, measureSpeculation } from "./speculation.ts";
 
 const root = join(import.meta.dir, "..");
 const llamaBin = process.env.LLAMA_BIN ?? join(root, "build", "llama-cpu", "bin");
 const model = process.env.BENCH_MODEL ?? join(root, "build", "bench", "glm-bench-2b.Q4_0.gguf");
+const copyModel = join(root, "build", "bench", "glm-bench-copy-2b.Q4_0.gguf");
+/** The engine rows compare like with like: llama-server speculates only when asked to. */
+const OURS_PLAIN = ["--spec", "off"];
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
 
 function log(message: string): void {
@@ -74,23 +78,35 @@ async function main(): Promise<void> {
   // Alternate the servers so drift in the machine's speed hits both alike.
   for (let round = 0; round < rounds; round++) {
     const once = round === 0;
-    const ours = await measure((extra) => startOurs(model, 18080, extra), once);
+    const ours = await measure(
+      (extra = []) => startOurs(model, 18080, [...OURS_PLAIN, ...extra]),
+      once,
+    );
     const theirs = await measure(
       (extra) => startLlamaServer(join(llamaBin, "llama-server"), model, 18081, extra),
       once,
     );
     results.push({ ours, theirs });
   }
+  const speculation = await measureSpeculation(
+    copyModel,
+    model,
+    (file, extra) => startOurs(file, 18080, extra),
+    (file, extra) => startLlamaServer(join(llamaBin, "llama-server"), file, 18081, extra),
+    log,
+  );
   log("running llama-bench");
   const ceiling = llamaBench();
   const commit = execSync("git rev-parse --short HEAD", { cwd: root, encoding: "utf8" }).trim();
   const machine = `${cpus()[0]?.model ?? "unknown CPU"}, ${cpus().length} cores`;
-  const report = formatReport(results, ceiling, {
+  const engineRows = formatReport(results, ceiling, {
     machine,
     commit,
     date: new Date().toISOString(),
     minutes: (performance.now() - started) / 60_000,
   });
+  // BENCH_ROUNDS=0 measures speculation alone.
+  const report = `${rounds > 0 ? engineRows : ""}\n${formatSpeculation(speculation)}`;
   mkdirSync(join(import.meta.dir, "results"), { recursive: true });
   writeFileSync(join(import.meta.dir, "results", "latest.md"), report);
   console.log(report);

@@ -99,7 +99,8 @@ export async function kvFigures(
   return { singleTokensPerSecond, residentMiB: await residentMiB(server.pid) };
 }
 
-async function singleStream(server: BenchServer): Promise<number> {
+/** Single-stream decode tok/s: the mean of three 96-token replies. */
+export async function singleStream(server: BenchServer): Promise<number> {
   const rates: number[] = [];
   for (let i = 0; i < 3; i++) {
     const timing = await timedStream(

@@ -33,7 +33,7 @@ export class RandomBits {
 
 const CHUNK_BLOCKS = 1 << 16;
 /** Standard deviation of a uniform random quant: int8 over [-128,127], nibble over [-8,7]. */
-const quantStd = { [TensorType.Q8_0]: 73.9, [TensorType.Q4_0]: 4.61 } as const;
+export const quantStd = { [TensorType.Q8_0]: 73.9, [TensorType.Q4_0]: 4.61 } as const;
 
 /** Streams random weights of roughly the given standard deviation, written straight as blocks. */
 export function* randomTensorChunks(

@@ -29,6 +29,12 @@ export class Vocab {
     return id;
   }
 
+  /** Retypes a token, e.g. a filler made user-defined so that text keeps it whole. */
+  setType(id: number, type: TokenType): void {
+    if (id < 0 || id >= this.types.length) throw new Error(`no token ${id}`);
+    this.types[id] = type;
+  }
+
   id(text: string): number | undefined {
     return this.ids.get(text);
   }
