@@ -53,9 +53,11 @@ test("SIGTERM lets running streams finish, then exits 0", async () => {
 });
 
 test("SIGTERM answers new requests with 503 while it drains", async () => {
+  // Without drafts, so the looping 1,500-token stream still runs when the late request comes
+  // (drafted, the loop finishes within the 100 ms and the server exits).
   await using server = await startServer({
     model: loop,
-    args: ["--parallel", "2", "--drain-seconds", "5"],
+    args: ["--parallel", "2", "--drain-seconds", "5", "--spec", "off"],
   });
   const running = await server.client.chat.completions.create({
     model: "x",
@@ -93,9 +95,9 @@ test("SIGINT drains like SIGTERM", async () => {
 test("a stream still running when --drain-seconds runs out is cut, and the exit is 0", async () => {
   await using server = await startServer({
     model: loop,
-    args: ["--parallel", "1", "--drain-seconds", "0.2"],
+    args: ["--parallel", "1", "--drain-seconds", "0.2", "--spec", "off"],
   });
-  // No max_tokens: this would run for many seconds.
+  // No max_tokens: this would run for many seconds (drafted, the loop would end far sooner).
   const stream = await server.client.chat.completions.create({
     model: "x",
     messages: ask,
