@@ -113,7 +113,7 @@ export async function singleStream(server: BenchServer): Promise<number> {
   return rates.reduce((sum, rate) => sum + rate, 0) / rates.length;
 }
 
-async function aggregate(
+export async function aggregate(
   server: BenchServer,
   clients: number,
 ): Promise<{ rate: number; health: number[] }> {

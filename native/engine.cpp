@@ -173,6 +173,7 @@ GLM_API glm_engine *glm_engine_open(glm_model *model, int32_t n_ctx, int32_t n_t
     e->n_ctx_slot = static_cast<int32_t>(llama_n_ctx_seq(e->ctx));
     init_prefix_sharing(e);
     init_host_cache(e, cache_ram_mib);
+    init_speculation(e);
     e->batch = llama_batch_init(e->n_batch, 0, 1);
     init_slots(e, n_slots);
     e->worker = std::thread(inference_loop, e);

@@ -184,7 +184,7 @@ void measure_step(glm_engine *e, double ms) {
 // take their share (drafts come out of the same budget, after prompts).
 int32_t draft_room(const glm_engine *e, const Slot &slot, int32_t budget_left) {
   const Request &request = *slot.request;
-  if (request.draft_max <= 0) return 0;
+  if (!e->drafting || request.draft_max <= 0) return 0;
   // next_token takes cell cache.size(); each drafted token one more, all within the slot.
   const auto cells_left = e->n_ctx_slot - static_cast<int32_t>(slot.cache.size()) - 1;
   // Row i samples the request's (n_generated + 1 + i)-th token, so more rows are never used.
@@ -214,13 +214,22 @@ void build_batch(glm_engine *e) {
   const int32_t limit =
       generating > 0 ? std::min(e->n_batch, generating + prefill_allowance(e)) : e->n_batch;
   int32_t draft_budget = std::max(0, limit - generating - prompt_tokens_waiting(e));
-  int32_t drafted = 0;
+  size_t shortest_draft = SIZE_MAX;
   for (auto &slot : e->slots) {
     slot.batch_index = -1;
     slot.draft.clear();
     if (slot.request == nullptr || slot.next_token < 0) continue;
     draft_tokens(slot, draft_room(e, slot, draft_budget));
     draft_budget -= static_cast<int32_t>(slot.draft.size());
+    shortest_draft = std::min(shortest_draft, slot.draft.size());
+  }
+  // Per-slot KV streams are decoded in passes with as many tokens from each sequence, each
+  // pass reading every weight; drafts of different lengths would cost a pass each. So several
+  // streams draft only all alike, as far as the shortest draft goes.
+  int32_t drafted = 0;
+  for (auto &slot : e->slots) {
+    if (slot.request == nullptr || slot.next_token < 0) continue;
+    if (generating > 1) slot.draft.resize(std::min(slot.draft.size(), shortest_draft));
     drafted += static_cast<int32_t>(slot.draft.size());
     slot.batch_index = batch.n_tokens;
     batch_add(batch, slot.next_token, static_cast<llama_pos>(slot.cache.size()), slot.seq, true);
@@ -358,11 +367,15 @@ void verify_and_sample(glm_engine *e, Slot &slot, std::vector<Emission> &out) {
     ++accepted;
   }
   if (drafted == 0) return;
-  if (accepted < drafted) {
-    llama_memory_seq_rm(llama_get_memory(e->ctx), slot.seq,
-                        static_cast<llama_pos>(slot.cache.size()), -1);
-  }
   record_draft(e, slot, accepted);
+  if (accepted == drafted) return;
+  llama_memory_t mem = llama_get_memory(e->ctx);
+  if (llama_memory_seq_rm(mem, slot.seq, static_cast<llama_pos>(slot.cache.size()), -1)) return;
+  // The memory kept the rejected cells after all: this request ends with an error, and its
+  // slot starts empty, so no other request is touched.
+  llama_memory_seq_rm(mem, slot.seq, -1, -1);
+  slot.cache.clear();
+  out.back().finish = GLM_FINISH_ERROR;
 }
 
 // Under the lock: the snapshot of the slot running `request` shows it free.

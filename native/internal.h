@@ -194,6 +194,7 @@ struct glm_engine {
   double prefill_ms_per_token = 0.0; // running average of prefill's share of a step
   std::atomic<int32_t> peak_prefill_while_decoding{0};
   size_t min_shared_tokens = 0;         // prefix_sharing.cpp; 0 turns sharing off
+  bool drafting = false;                // speculation.cpp: whether drafted cells can be dropped
   HostCache host_cache;                 // host_cache.cpp
   glm_wake_fn wake = nullptr;
   std::atomic<bool> wake_pending{false};
@@ -269,6 +270,8 @@ size_t restore_from_host(glm_engine *engine, Slot &slot, const std::vector<llama
                          size_t have);
 
 // --- speculation (speculation.cpp), inference thread only ---
+// Decides whether this model's memory can drop a rejected draft's cells.
+void init_speculation(glm_engine *engine);
 // Resets the slot's drafting state for a new request.
 void start_drafting(Slot &slot);
 // Drafts up to `room` tokens to follow the slot's next token: the continuation of the latest

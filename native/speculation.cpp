@@ -45,6 +45,15 @@ int32_t largest_cap(int32_t request_max) {
 
 } // namespace
 
+void init_speculation(glm_engine *e) {
+  const llama_model *model = e->model->model;
+  // A recurrent state cannot drop its last tokens, and a sliding window may already have
+  // evicted cells that the position after a rejected draft still needs (llama-server keeps
+  // checkpoints for those).
+  e->drafting = !llama_model_is_recurrent(model) && !llama_model_is_hybrid(model) &&
+                llama_model_n_swa(model) == 0;
+}
+
 void start_drafting(Slot &slot) {
   slot.draft.clear();
   slot.draft_cap = std::min(kFirstCap, slot.request ? slot.request->draft_max : 0);

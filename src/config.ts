@@ -159,7 +159,7 @@ export const FLAGS: Flag[] = [
     key: "specDraftMax",
     names: ["--spec-draft-max"],
     kind: "integer",
-    help: "most tokens a request drafts a step, 1-64; a slot starts at 4 and doubles while its drafts hold (default 16)",
+    help: "most tokens a request drafts a step, 1-64; a slot drafts 3, then 7, 15, ... while its drafts hold (default 16)",
   },
   {
     key: "cacheTypeK",

@@ -249,3 +249,39 @@ test("a grammar ends a drafted run where it ends a plain one", async () => {
   expect(engine.stats().speculation.accepted).toBeGreaterThan(5);
   expectNoLeakedCells(engine);
 });
+
+test("a stream drafting in a high slot while lower slots prefill keeps its rows in order", async () => {
+  const loop = { chain: [" ping", " pong", " pang"], loop: true, slots: 3, batchSize: 512 };
+  const run = async (draftMax: number) => {
+    await using engine = await openScripted(loop);
+    const prompts = ["first", "second", "third"].map((word) => promptFor(engine, word));
+    // Fill slots 0, 1 and 2 in turn, so the long stream below returns to slot 2.
+    for (const prompt of prompts) await reply(engine, prompt, { ...greedy, maxTokens: 1 });
+    let pieces = 0;
+    let startOthers: () => void = () => {};
+    const othersMayStart = new Promise<void>((resolve) => {
+      startOthers = resolve;
+    });
+    const long = (async () => {
+      const tokens: number[] = [];
+      const params = { ...greedy, maxTokens: 200, draftMax };
+      for await (const event of engine.generate(prompts[2] as number[], params)) {
+        if (event.kind !== "piece") continue;
+        tokens.push(event.tokenId);
+        if (++pieces === 20) startOthers();
+      }
+      return tokens;
+    })();
+    await othersMayStart;
+    const others = ["fourth", "fifth"].map((word) =>
+      reply(engine, promptFor(engine, word), { ...greedy, maxTokens: 30, draftMax }),
+    );
+    const replies = [await long, ...(await Promise.all(others)).map((r) => r.tokens)];
+    expectNoLeakedCells(engine);
+    return { replies, accepted: engine.stats().speculation.accepted };
+  };
+  const off = await run(0);
+  const on = await run(16);
+  expect(on.replies).toEqual(off.replies);
+  expect(on.accepted).toBeGreaterThan(20);
+});
