@@ -320,10 +320,11 @@ std::vector<float> logprob_entry(const glm_engine *e, int32_t batch_index, llama
   return entry;
 }
 
-// Samples one token from the logits at `row`, the slot's `earlier`-th token this step, and
-// decides whether it goes on; slot.cache holds the cells before the token's own.
-Emission sample_slot(glm_engine *e, Slot &slot, int32_t row, int32_t earlier) {
+// Samples the slot's `earlier`-th token this step, from the logits of its row that many after
+// batch_index, and decides whether it goes on; slot.cache holds the cells before the token's own.
+Emission sample_slot(glm_engine *e, Slot &slot, int32_t earlier) {
   Request &request = *slot.request;
+  const int32_t row = slot.batch_index + earlier;
   llama_token token = LLAMA_TOKEN_NULL;
   try {
     token = llama_sampler_sample(slot.sampler, e->ctx, row);
@@ -357,8 +358,7 @@ void verify_and_sample(glm_engine *e, Slot &slot, std::vector<Emission> &out) {
   slot.cache.resize(slot.cache.size() - drafted);
   size_t accepted = 0;
   for (;;) {
-    const auto i = static_cast<int32_t>(accepted);
-    Emission emission = sample_slot(e, slot, slot.batch_index + i, i);
+    Emission emission = sample_slot(e, slot, static_cast<int32_t>(accepted));
     const bool kept = emission.finish == GLM_FINISH_NONE && accepted < drafted &&
                       emission.token == slot.draft[accepted];
     out.push_back(std::move(emission));

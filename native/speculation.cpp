@@ -21,12 +21,17 @@ constexpr int32_t kFirstCap = 3;
 // After a draft the target rejects outright, the slot waits 2, 4, ... up to this many steps.
 constexpr int32_t kLongestPause = 32;
 
+// Token i of the slot's history: its cached tokens, then its next token.
+llama_token history_at(const std::vector<llama_token> &cache, llama_token next, size_t i) {
+  return i < cache.size() ? cache[i] : next;
+}
+
 // Where the last `length` tokens of history + next occurred before, latest first; -1 if nowhere.
 std::ptrdiff_t latest_match(const std::vector<llama_token> &cache, llama_token next,
                             size_t length) {
   const size_t n = cache.size() + 1;
   if (n <= length) return -1;
-  const auto at = [&](size_t i) { return i < cache.size() ? cache[i] : next; };
+  const auto at = [&](size_t i) { return history_at(cache, next, i); };
   const size_t tail = n - length;
   for (size_t start = tail; start-- > 0;) {
     size_t k = 0;
@@ -79,8 +84,7 @@ void draft_tokens(Slot &slot, int32_t room) {
     // repeating stretch is drafted as long as the room allows.
     const size_t n = cache.size() + 1;
     for (size_t i = static_cast<size_t>(start) + length; slot.draft.size() < limit; ++i) {
-      const llama_token token =
-          i < cache.size() ? cache[i] : i == cache.size() ? next : slot.draft[i - n];
+      const llama_token token = i < n ? history_at(cache, next, i) : slot.draft[i - n];
       slot.draft.push_back(token);
     }
     return;
