@@ -171,6 +171,11 @@ GLM_API glm_engine *glm_engine_open(glm_model *model, int32_t n_ctx, int32_t n_t
       return nullptr;
     }
     e->n_ctx_slot = static_cast<int32_t>(llama_n_ctx_seq(e->ctx));
+    if (model->draft != nullptr && !open_draft_context(e, n_ctx, std::max(threads, 1), n_slots)) {
+      llama_free(e->ctx);
+      delete e;
+      return nullptr;
+    }
     init_prefix_sharing(e);
     init_host_cache(e, cache_ram_mib);
     init_speculation(e);
@@ -195,6 +200,7 @@ GLM_API glm_engine *glm_engine_open(glm_model *model, int32_t n_ctx, int32_t n_t
     e->wake_cv.notify_one();
     if (e->waker.joinable()) e->waker.join();
     if (e->batch.token != nullptr) llama_batch_free(e->batch);
+    close_draft_context(e);
     if (e->ctx != nullptr) llama_free(e->ctx);
     delete e;
     return nullptr;
@@ -220,6 +226,7 @@ GLM_API void glm_engine_free(glm_engine *e) {
     if (slot.sampler != nullptr) llama_sampler_free(slot.sampler);
   }
   llama_batch_free(e->batch);
+  close_draft_context(e);
   llama_free(e->ctx);
   delete e;
 }

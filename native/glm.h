@@ -122,6 +122,13 @@ GLM_API int32_t glm_model_info_json(glm_model *model, char *buf, int32_t buf_siz
 GLM_API int32_t glm_model_set_visible_tokens(glm_model *model, const int32_t *tokens,
                                              int32_t n_tokens);
 
+/* Pairs `target` with a smaller `draft` model for speculation: engines opened on target
+ * afterwards draft each request's GLM_PARAM_DRAFT_MAX tokens with it, greedily, instead of by
+ * prompt lookup. Its vocabulary must be the target's, token for token (sizes may differ by up
+ * to 128), and its memory must drop tokens (no recurrent or hybrid model): otherwise
+ * GLM_ERR_INVALID says why. Only before glm_engine_open; NULL unpairs. The draft model must
+ * outlive every engine opened on target. */
+GLM_API int32_t glm_model_set_draft(glm_model *target, glm_model *draft);
 /* Tokenizes text_len bytes. parse_special = 1 turns special-token text into its token.
  * Returns the token count, or -(count) when `tokens` is too small. */
 GLM_API int32_t glm_tokenize(glm_model *model, const char *text, int32_t text_len,

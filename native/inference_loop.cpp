@@ -214,14 +214,24 @@ void build_batch(glm_engine *e) {
   const int32_t limit =
       generating > 0 ? std::min(e->n_batch, generating + prefill_allowance(e)) : e->n_batch;
   int32_t draft_budget = std::max(0, limit - generating - prompt_tokens_waiting(e));
-  size_t shortest_draft = SIZE_MAX;
-  for (auto &slot : e->slots) {
+  std::vector<int32_t> draft_limits(e->slots.size(), 0);
+  for (size_t i = 0; i < e->slots.size(); ++i) {
+    Slot &slot = e->slots[i];
     slot.batch_index = -1;
     slot.draft.clear();
     if (slot.request == nullptr || slot.next_token < 0) continue;
-    draft_tokens(slot, draft_room(e, slot, draft_budget));
-    draft_budget -= static_cast<int32_t>(slot.draft.size());
-    shortest_draft = std::min(shortest_draft, slot.draft.size());
+    draft_limits[i] = draft_limit(slot, draft_room(e, slot, draft_budget));
+    draft_budget -= draft_limits[i];
+  }
+  if (e->draft.ctx != nullptr) {
+    draft_by_model(e, draft_limits);
+  } else {
+    for (size_t i = 0; i < e->slots.size(); ++i) draft_by_lookup(e->slots[i], draft_limits[i]);
+  }
+  size_t shortest_draft = SIZE_MAX;
+  for (const auto &slot : e->slots) {
+    if (slot.request != nullptr && slot.next_token >= 0)
+      shortest_draft = std::min(shortest_draft, slot.draft.size());
   }
   // Per-slot KV streams are decoded in passes with as many tokens from each sequence, each
   // pass reading every weight; drafts of different lengths would cost a pass each. So several

@@ -104,6 +104,8 @@ struct glm_model {
   // only before an engine opens (which sets engine_opened), read by inference threads after.
   std::vector<bool> visible;
   std::atomic<bool> engine_opened{false};
+  // A smaller model that drafts for this one (glm_model_set_draft); set before an engine opens.
+  glm_model *draft = nullptr;
 };
 
 // --- engine (engine.cpp, inference_loop.cpp) ---
@@ -172,6 +174,15 @@ struct HostCache {
   std::atomic<uint64_t> evictions{0};
 };
 
+// The draft model's context, one sequence per slot (draft_model.cpp), inference thread only.
+struct DraftContext {
+  llama_context *ctx = nullptr;
+  llama_batch batch{};
+  int32_t n_batch = 0;
+  int32_t n_vocab = 0; // tokens it may propose: those both vocabularies share
+  std::vector<std::vector<llama_token>> cached; // per slot: tokens whose cells its sequence holds
+};
+
 struct glm_engine {
   glm_model *model = nullptr;
   llama_context *ctx = nullptr;
@@ -195,6 +206,7 @@ struct glm_engine {
   std::atomic<int32_t> peak_prefill_while_decoding{0};
   size_t min_shared_tokens = 0;         // prefix_sharing.cpp; 0 turns sharing off
   bool drafting = false;                // speculation.cpp: whether drafted cells can be dropped
+  DraftContext draft;                   // draft_model.cpp; no ctx when drafting by prompt lookup
   HostCache host_cache;                 // host_cache.cpp
   glm_wake_fn wake = nullptr;
   std::atomic<bool> wake_pending{false};
@@ -274,10 +286,24 @@ size_t restore_from_host(glm_engine *engine, Slot &slot, const std::vector<llama
 void init_speculation(glm_engine *engine);
 // Resets the slot's drafting state for a new request.
 void start_drafting(Slot &slot);
-// Drafts up to `room` tokens to follow the slot's next token: the continuation of the latest
+// How many tokens the slot drafts this step, at most `room`: none while it pauses (which this
+// counts down), else as many as its drafts have earned.
+int32_t draft_limit(Slot &slot, int32_t room);
+// Drafts up to `limit` tokens to follow the slot's next token: the continuation of the latest
 // earlier place in its prompt or reply where its last few tokens occurred (prompt lookup).
-// Returns them in slot.draft; empty while the slot pauses drafting or nothing matches.
-void draft_tokens(Slot &slot, int32_t room);
+// Returns them in slot.draft; empty when nothing matches.
+void draft_by_lookup(Slot &slot, int32_t limit);
 // After verification: how many of the step's drafted tokens the target kept, which sizes or
 // pauses the slot's next drafts.
 void record_draft(glm_engine *engine, Slot &slot, size_t accepted);
+
+// --- draft model (draft_model.cpp) ---
+// Why `draft` cannot draft for `target` (their vocabularies differ, or its memory cannot drop
+// rejected tokens), or "".
+std::string draft_mismatch(const glm_model *target, const glm_model *draft);
+// Creates the draft model's context beside the engine's; false with the message set on failure.
+bool open_draft_context(glm_engine *engine, int32_t n_ctx, int32_t n_threads, int32_t n_slots);
+void close_draft_context(glm_engine *engine);
+// Inference thread: drafts up to limits[i] tokens for each generating slot i with the draft
+// model, greedily, all slots in one draft decode per drafted position. Returns them in slot.draft.
+void draft_by_model(glm_engine *engine, const std::vector<int32_t> &limits);

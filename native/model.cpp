@@ -233,6 +233,25 @@ GLM_API int32_t glm_model_set_visible_tokens(glm_model *m, const int32_t *tokens
   });
 }
 
+GLM_API int32_t glm_model_set_draft(glm_model *target, glm_model *draft) {
+  return glm_guard([&] {
+    const int32_t ready = require_ready(target);
+    if (ready != GLM_OK) return ready;
+    if (target->engine_opened.load())
+      return glm_fail(GLM_ERR_INVALID, "a draft model is set before glm_engine_open, not after");
+    if (draft == nullptr) {
+      target->draft = nullptr;
+      return static_cast<int32_t>(GLM_OK);
+    }
+    const int32_t draft_ready = require_ready(draft);
+    if (draft_ready != GLM_OK) return draft_ready;
+    const std::string mismatch = draft_mismatch(target, draft);
+    if (!mismatch.empty()) return glm_fail(GLM_ERR_INVALID, mismatch);
+    target->draft = draft;
+    return static_cast<int32_t>(GLM_OK);
+  });
+}
+
 GLM_API int32_t glm_tokenize(glm_model *m, const char *text, int32_t text_len,
                              int32_t parse_special, int32_t *tokens, int32_t max_tokens) {
   return glm_guard([&] {

@@ -66,13 +66,17 @@ void start_drafting(Slot &slot) {
   slot.draft_misses = 0;
 }
 
-void draft_tokens(Slot &slot, int32_t room) {
-  slot.draft.clear();
+int32_t draft_limit(Slot &slot, int32_t room) {
   if (slot.draft_pause > 0) {
     --slot.draft_pause;
-    return;
+    return 0;
   }
-  const auto limit = static_cast<size_t>(std::min(room, slot.draft_cap));
+  return std::max(0, std::min(room, slot.draft_cap));
+}
+
+void draft_by_lookup(Slot &slot, int32_t limit_tokens) {
+  slot.draft.clear();
+  const auto limit = static_cast<size_t>(std::max(0, limit_tokens));
   if (limit == 0) return;
   const auto &cache = slot.cache;
   const llama_token next = slot.next_token;

@@ -27,7 +27,8 @@ export const ConfigSchema = t.Object({
   flashAttn: t.Union([t.Literal("auto"), t.Literal("on"), t.Literal("off")]),
   prefillBudget: t.String({ pattern: "^(auto|[0-9]+)$" }),
   cacheRam: t.Integer({ minimum: -1 }),
-  spec: t.Union([t.Literal("auto"), t.Literal("ngram"), t.Literal("off")]),
+  spec: t.Union([t.Literal("auto"), t.Literal("ngram"), t.Literal("draft"), t.Literal("off")]),
+  draftModel: t.Optional(t.String({ minLength: 1 })),
   specDraftMax: t.Integer({ minimum: 1, maximum: 64 }),
   apiKeys: t.Array(t.String({ minLength: 1 })),
   corsOrigin: t.String({ minLength: 1 }),
@@ -153,7 +154,14 @@ export const FLAGS: Flag[] = [
     key: "spec",
     names: ["--spec"],
     kind: "string",
-    help: "auto|ngram|off: speculative decoding; ngram drafts tokens by copying what followed the reply's last few tokens earlier in the prompt or reply, and each step checks them, so output is unchanged; auto = ngram (default auto)",
+    help: "auto|ngram|draft|off: speculative decoding; each step checks the drafted tokens, so output is unchanged; ngram copies what followed the reply's last few tokens earlier in the prompt or reply; draft asks --draft-model; auto = draft with --draft-model, else ngram (default auto)",
+  },
+  {
+    key: "draftModel",
+    names: ["--draft-model", "-md"],
+    kind: "string",
+    env: ["GLM_DRAFT_MODEL"],
+    help: "smaller GGUF with the model's vocabulary that drafts tokens for --spec draft (or auto)",
   },
   {
     key: "specDraftMax",
@@ -288,13 +296,31 @@ export function parseConfig(argv: string[], env: Record<string, string | undefin
   return validate(values);
 }
 
+/** The kind of speculation the flags ask for. */
+export function speculationKind(config: Config): "ngram" | "draft" | "off" {
+  if (config.spec === "auto") return config.draftModel === undefined ? "ngram" : "draft";
+  return config.spec;
+}
+
 function validate(values: Record<string, unknown>): Config {
   const error = Value.Errors(ConfigSchema, values).First();
-  if (!error) return values as Config;
+  if (!error) return checkSpeculation(values as Config);
   const key = error.path.split("/")[1] as Key;
   const flag = FLAGS.find((candidate) => candidate.key === key);
   const shown = JSON.stringify(values[key]);
   throw new ConfigError(`${flag?.names[0] ?? key} ${shown}: ${error.message.toLowerCase()}`);
+}
+
+function checkSpeculation(config: Config): Config {
+  if (config.spec === "draft" && config.draftModel === undefined) {
+    throw new ConfigError("--spec draft needs --draft-model FILE.gguf");
+  }
+  if (config.draftModel !== undefined && config.spec !== "draft" && config.spec !== "auto") {
+    throw new ConfigError(
+      `--draft-model drafts only with --spec draft or auto, not ${config.spec}`,
+    );
+  }
+  return config;
 }
 
 function convert(flag: Flag, raw: string, source: string, previous: unknown): unknown {

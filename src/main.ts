@@ -31,11 +31,15 @@ async function main(): Promise<void> {
     console.log(`glm-serve ${packageJson.version}`);
     return;
   }
-  if (config.model !== undefined && !existsSync(config.model)) {
-    exitWith(`model file not found: ${config.model}`);
-  }
-  if (config.model !== undefined && !statSync(config.model).isFile()) {
-    exitWith(`model path is a directory or special file, not a GGUF file: ${config.model}`);
+  for (const [what, path] of [
+    ["model", config.model],
+    ["draft model", config.draftModel],
+  ] as const) {
+    if (path === undefined) continue;
+    if (!existsSync(path)) exitWith(`${what} file not found: ${path}`);
+    if (!statSync(path).isFile()) {
+      exitWith(`${what} path is a directory or special file, not a GGUF file: ${path}`);
+    }
   }
   // Handlers go in before loading, so a signal at any moment drains rather than kills.
   const shutdown = handleSignals(config.drainSeconds * 1000);

@@ -6,7 +6,7 @@ import { Metrics } from "./api/metrics.ts";
 import { ServerState } from "./api/server-state.ts";
 import { createChatFormat, detectChatFamily, replyMarkers } from "./chat/index.ts";
 import type { ChatFamily } from "./chat/types.ts";
-import type { Config } from "./config.ts";
+import { type Config, speculationKind } from "./config.ts";
 import { defaultContextSize } from "./context-size.ts";
 import { Engine } from "./engine/engine.ts";
 import { createLoadProgress } from "./load-progress.ts";
@@ -73,7 +73,8 @@ export async function startServer(
         flashAttn: config.flashAttn,
         prefillBudget: config.prefillBudget === "auto" ? "auto" : Number(config.prefillBudget),
         cacheRamMib: config.cacheRam,
-        draftMax: config.spec === "off" ? 0 : config.specDraftMax,
+        draftMax: speculationKind(config) === "off" ? 0 : config.specDraftMax,
+        ...(speculationKind(config) === "draft" ? { draftModel: config.draftModel } : {}),
         visibleTokens: (model) => replyMarkers(familyOf(model)),
         ...(config.threads ? { threads: config.threads } : {}),
       },
@@ -107,7 +108,7 @@ export async function startServer(
     ? "the built-in demo model (pass --model path/to/model.gguf to serve a real one)"
     : modelPath;
   console.log(
-    `glm-serve ready on ${url} · model ${modelId} (${info.arch}, ${family} format) from ${what} · ${info.nCtxSlot} tokens per slot × ${config.parallel} slots${config.ctxSize === undefined ? " (--ctx-size to change)" : ""} · ${config.threads ?? "all"} threads`,
+    `glm-serve ready on ${url} · model ${modelId} (${info.arch}, ${family} format) from ${what} · ${info.nCtxSlot} tokens per slot × ${config.parallel} slots${config.ctxSize === undefined ? " (--ctx-size to change)" : ""} · ${config.threads ?? "all"} threads · ${speculationLine(config)}`,
   );
   return {
     url,
@@ -118,6 +119,13 @@ export async function startServer(
       await engine.close();
     },
   };
+}
+
+function speculationLine(config: Config): string {
+  const kind = speculationKind(config);
+  if (kind === "off") return "no speculation";
+  if (kind === "draft") return `drafts by ${basename(config.draftModel ?? "")}`;
+  return "drafts by prompt lookup";
 }
 
 type Fetch = (request: Request) => Response | Promise<Response>;

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
-import { ConfigError, parseConfig } from "../src/config.ts";
+import { ConfigError, parseConfig, speculationKind } from "../src/config.ts";
 
 const parse = (argv: string[], env: Record<string, string> = {}) => parseConfig(argv, env);
 
@@ -40,6 +40,11 @@ describe("parseConfig", () => {
     ["--cache-ram without a limit", ["-cram", "-1"], { cacheRam: -1 }],
     ["--spec off", ["--spec", "off"], { spec: "off" }],
     ["--spec-draft-max", ["--spec-draft-max", "8"], { specDraftMax: 8 }],
+    [
+      "--spec draft with -md",
+      ["--spec", "draft", "-md", "small.gguf"],
+      { spec: "draft", draftModel: "small.gguf" },
+    ],
     [
       "--model and --port",
       ["--model", "a.gguf", "--port", "9000"],
@@ -104,6 +109,13 @@ describe("parseConfig", () => {
     expect(parse([], env)).toMatchObject(expected);
   });
 
+  test("--spec auto drafts with a draft model where one is given, else by prompt lookup", () => {
+    expect(speculationKind(parse([], {}))).toBe("ngram");
+    expect(speculationKind(parse(["-md", "d.gguf"], {}))).toBe("draft");
+    expect(speculationKind(parse([], { GLM_DRAFT_MODEL: "d.gguf" }))).toBe("draft");
+    expect(speculationKind(parse(["--spec", "off"], {}))).toBe("off");
+  });
+
   test("flags override the environment", () => {
     const config = parse(["--port", "9000", "--api-key", "flag"], {
       PORT: "7000",
@@ -140,6 +152,18 @@ describe("parseConfig", () => {
     ["a cache budget below -1", ["--cache-ram", "-2"], {}, /^--cache-ram -2: /],
     ["an unknown speculation kind", ["--spec", "eagle"], {}, /^--spec "eagle": /],
     ["a draft above 64 tokens", ["--spec-draft-max", "65"], {}, /^--spec-draft-max 65: /],
+    [
+      "--spec draft without a draft model",
+      ["--spec", "draft"],
+      {},
+      /^--spec draft needs --draft-model/,
+    ],
+    [
+      "a draft model with --spec ngram",
+      ["--spec", "ngram", "--draft-model", "d.gguf"],
+      {},
+      /^--draft-model drafts only with --spec draft or auto, not ngram$/,
+    ],
     ["a bad boolean", ["--log-prompts=maybe"], {}, /^--log-prompts must be true or false/],
     ["a bad size", ["--max-body", "8 parsecs"], {}, /^--max-body must be a size like 8MiB/],
     ["a bad number", ["--drain-seconds", "soon"], {}, /^--drain-seconds must be a number/],

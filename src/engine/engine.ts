@@ -65,6 +65,7 @@ export class Engine {
     private readonly engineWake: WakeCallback,
     readonly info: ModelInfo,
     private readonly draftMax: number,
+    private readonly draftModel: LoadedModel | undefined,
   ) {}
 
   /** Loads a GGUF off the JS thread, reporting progress in [0, 1], and starts the engine. */
@@ -77,11 +78,20 @@ export class Engine {
     const { model, wake } = await loadModel(lib, path, options, onProgress);
     const slots = options.slots ?? 1;
     let ctxSize: number;
-    try {
-      ctxSize = prepareModel(lib, model, options);
-    } catch (error) {
+    let draftModel: LoadedModel | undefined;
+    const freeModels = () => {
       lib.modelFree(model);
       wake.close();
+      if (draftModel) freeModel(lib, draftModel);
+    };
+    try {
+      ctxSize = prepareModel(lib, model, options);
+      if (options.draftModel !== undefined) {
+        draftModel = await loadModel(lib, options.draftModel, options);
+        pairDraftModel(lib, model, draftModel, options.draftModel);
+      }
+    } catch (error) {
+      freeModels();
       throw error;
     }
     let engine: Engine | undefined;
@@ -109,12 +119,20 @@ export class Engine {
     if (!handle) {
       const error = new EngineError("internal", lib.lastError());
       engineWake.close();
-      lib.modelFree(model);
-      wake.close();
+      freeModels();
       throw error;
     }
     const info = readInfo(lib, model, lib.engineSlotContext(handle), slots);
-    engine = new Engine(lib, model, wake, handle, engineWake, info, options.draftMax ?? 0);
+    engine = new Engine(
+      lib,
+      model,
+      wake,
+      handle,
+      engineWake,
+      info,
+      options.draftMax ?? 0,
+      draftModel,
+    );
     return engine;
   }
 
@@ -271,6 +289,7 @@ export class Engine {
     }
     this.active.clear();
     this.lib.modelFree(this.model);
+    if (this.draftModel) freeModel(this.lib, this.draftModel);
     this.engineWake.close();
     this.modelWake.close();
   }
@@ -412,13 +431,37 @@ function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
+/** A loaded model and the wake callback its loader reported through. */
+interface LoadedModel {
+  model: NativeHandle;
+  wake: WakeCallback;
+}
+
+function freeModel(lib: NativeLibrary, loaded: LoadedModel): void {
+  lib.modelFree(loaded.model);
+  loaded.wake.close();
+}
+
+/** Makes `draft` draft for `target`; a vocabulary that differs is the draft model's fault. */
+function pairDraftModel(
+  lib: NativeLibrary,
+  target: NativeHandle,
+  draft: LoadedModel,
+  path: string,
+): void {
+  const status = lib.setDraftModel(target, draft.model);
+  if (status < 0) {
+    throw new EngineError("invalid_model", `draft model ${path} cannot draft: ${lib.lastError()}`);
+  }
+}
+
 /** Waits for the native loader thread: its wakes report progress, a timer sees it end. */
 function loadModel(
   lib: NativeLibrary,
   path: string,
   options: EngineOptions,
   onProgress?: (progress: number) => void,
-): Promise<{ model: NativeHandle; wake: WakeCallback }> {
+): Promise<LoadedModel> {
   return new Promise((resolve, reject) => {
     let model: NativeHandle | null = null;
     let settled = false;

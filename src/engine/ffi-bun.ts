@@ -13,6 +13,7 @@ const symbols = {
   glm_model_free: { args: [ptr], returns: none },
   glm_model_info_json: { args: [ptr, ptr, i32], returns: i32 },
   glm_model_set_visible_tokens: { args: [ptr, ptr, i32], returns: i32 },
+  glm_model_set_draft: { args: [ptr, ptr], returns: i32 },
   glm_tokenize: { args: [ptr, ptr, i32, i32, ptr, i32], returns: i32 },
   glm_detokenize: { args: [ptr, ptr, i32, ptr, i32], returns: i32 },
   glm_engine_open: {
@@ -73,6 +74,7 @@ export function openBunLibrary(path: string): NativeLibrary {
     modelInfoJson: (model, buf) => lib.glm_model_info_json(asPointer(model), buf, buf.length),
     setVisibleTokens: (model, tokens) =>
       lib.glm_model_set_visible_tokens(asPointer(model), tokens, tokens.length),
+    setDraftModel: (target, draft) => lib.glm_model_set_draft(asPointer(target), asPointer(draft)),
     tokenize: (model, text, parseSpecial, out) =>
       lib.glm_tokenize(asPointer(model), text, text.length, parseSpecial ? 1 : 0, out, out.length),
     detokenize: (model, tokens, out) =>

@@ -33,6 +33,7 @@ const symbols = {
   },
   glm_detokenize: { parameters: ["pointer", "buffer", "i32", "buffer", "i32"], result: "i32" },
   glm_model_set_visible_tokens: { parameters: ["pointer", "buffer", "i32"], result: "i32" },
+  glm_model_set_draft: { parameters: ["pointer", "pointer"], result: "i32" },
   glm_engine_open: {
     // model, then n_ctx, n_threads, n_slots, n_batch, padding, gather_ms, type_k, type_v,
     // flash_attn, prefill_budget, cache_ram_mib, then wake.
@@ -89,6 +90,7 @@ export function openDenoLibrary(path: string): NativeLibrary {
     modelInfoJson: (model, buf) => call("glm_model_info_json", model, buf, buf.length),
     setVisibleTokens: (model, tokens) =>
       call("glm_model_set_visible_tokens", model, tokens, tokens.length),
+    setDraftModel: (target, draft) => call("glm_model_set_draft", target, draft),
     tokenize: (model, text, parseSpecial, out) =>
       call("glm_tokenize", model, text, text.length, parseSpecial ? 1 : 0, out, out.length),
     detokenize: (model, tokens, out) =>

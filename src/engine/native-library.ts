@@ -25,6 +25,8 @@ export interface NativeLibrary {
   modelFree(model: NativeHandle): void;
   modelInfoJson(model: NativeHandle, buf: Uint8Array): number;
   setVisibleTokens(model: NativeHandle, tokens: Int32Array): number;
+  /** Pairs a target with the model that drafts for it; before engineOpen. */
+  setDraftModel(target: NativeHandle, draft: NativeHandle): number;
   tokenize(model: NativeHandle, text: Uint8Array, parseSpecial: boolean, out: Int32Array): number;
   detokenize(model: NativeHandle, tokens: Int32Array, out: Uint8Array): number;
 

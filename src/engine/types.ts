@@ -55,6 +55,11 @@ export interface EngineOptions {
    */
   draftMax?: number;
   /**
+   * A smaller GGUF with the same vocabulary that drafts the `draftMax` tokens, greedily, in
+   * place of prompt lookup; the target keeps exactly the drafts it would have sampled.
+   */
+  draftModel?: string;
+  /**
    * Special tokens, by text, that generated text shows even where the GGUF types them CONTROL
    * (the reply markers a chat format parses); picked once the model is known.
    */

@@ -15,9 +15,9 @@ interface Startup {
 }
 
 /** Runs `bun src/main.ts --model <path> --port 0` to its end; a bad model must end it at once. */
-async function start(model: string): Promise<Startup> {
+async function start(model: string, args: string[]): Promise<Startup> {
   const child = Bun.spawn(
-    [process.execPath, join(root, "src", "main.ts"), "--model", model, "--port", "0"],
+    [process.execPath, join(root, "src", "main.ts"), "--model", model, "--port", "0", ...args],
     { cwd: root, stdin: "ignore", stdout: "pipe", stderr: "pipe" },
   );
   const killer = setTimeout(() => child.kill("SIGKILL"), 10_000);
@@ -35,8 +35,8 @@ async function start(model: string): Promise<Startup> {
  * `problem`. The only other `glm-serve:` line allowed is the "listening ...; loading" notice,
  * printed before loading begins.
  */
-async function expectRefused(model: string, problem: RegExp): Promise<string> {
-  const result = await start(model);
+async function expectRefused(model: string, problem: RegExp, args: string[] = []): Promise<string> {
+  const result = await start(model, args);
   const context = `${model}\n${result.stderr}`;
   expect(result.exitCode, context).toBe(2);
   expect(result.stdout, context).not.toContain("ready");
@@ -186,4 +186,40 @@ describe("a bad model file stops the server at startup with one clear line", () 
       );
     }
   }, 60_000);
+});
+
+describe("a draft model that cannot draft stops the server at startup with one clear line", () => {
+  const target = () => scriptedModelPath({ chain: [" ping", " pong"] });
+
+  test("a missing draft model", async () => {
+    await expectRefused(target(), /draft model file not found: \/nonexistent\/d\.gguf/, [
+      "--draft-model",
+      "/nonexistent/d.gguf",
+    ]);
+  });
+
+  test("a draft model with another tokenizer", async () => {
+    const chatglm3 = scriptedModelPath({ chain: [" ping"], vocabulary: "chatglm3" });
+    await expectRefused(target(), /draft model .* cannot draft: .*tokenizer is of another kind/, [
+      "--spec",
+      "draft",
+      "--draft-model",
+      chatglm3,
+    ]);
+  });
+
+  test("a draft model whose tokens differ", async () => {
+    const other = scriptedModelPath({ chain: [" alpha", " beta"] });
+    await expectRefused(target(), /cannot draft: token \d+ is ".*" in the target/, [
+      "--draft-model",
+      other,
+    ]);
+  });
+
+  test("--spec draft with no draft model", async () => {
+    await expectRefused(target(), /^glm-serve: --spec draft needs --draft-model/, [
+      "--spec",
+      "draft",
+    ]);
+  });
 });

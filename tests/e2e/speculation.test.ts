@@ -1,18 +1,22 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
+import { scriptedModelPath } from "../support/test-models.ts";
 import { rawRequest, type ServerProcess, startServer } from "./server-process.ts";
 
 /** The same looping reply from a server speculating by default and from one with --spec off. */
 const model = { chain: [" tick", " tock", " tack"], loop: true };
 let speculating: ServerProcess;
 let plain: ServerProcess;
+/** The model drafting for itself through --draft-model. */
+let drafting: ServerProcess;
 beforeAll(async () => {
-  [speculating, plain] = await Promise.all([
+  [speculating, plain, drafting] = await Promise.all([
     startServer({ model }),
     startServer({ model, args: ["--spec", "off"] }),
+    startServer({ model, args: ["--spec", "draft", "--draft-model", scriptedModelPath(model)] }),
   ]);
 });
 afterAll(async () => {
-  await Promise.all([speculating.stop("SIGKILL"), plain.stop("SIGKILL")]);
+  await Promise.all([plain, speculating, drafting].map((server) => server.stop("SIGKILL")));
 });
 
 const ask = { model: "x", messages: [{ role: "user" as const, content: "go" }], max_tokens: 60 };
@@ -68,4 +72,19 @@ test("a stream ends at a stop string met inside a drafted run, as it does withou
   expect(on.text).toBe(off.text);
   expect(on.usage).toEqual(off.usage);
   expect(on.usage).toMatchObject({ completion_tokens: 10 });
+});
+
+test("--spec draft with a --draft-model reads the same as --spec off, and says so at startup", async () => {
+  expect(drafting.readyLine).toMatch(/drafts by model-\d+\.gguf$/);
+  expect(speculating.readyLine).toMatch(/drafts by prompt lookup$/);
+  expect(plain.readyLine).toMatch(/no speculation$/);
+  const [on, off] = await Promise.all(
+    [drafting, plain].map((server) => server.client.chat.completions.create(ask)),
+  );
+  expect(on?.choices[0]?.message.content).toBe(off?.choices[0]?.message.content ?? "-");
+  // plain served this prompt before, so only its cached count may differ.
+  expect(on?.usage?.completion_tokens).toBe(off?.usage?.completion_tokens ?? -1);
+  const drafts = await draftCounters(drafting);
+  expect(drafts.accepted).toBeGreaterThan(40);
+  expect(drafts.accepted).toBe(drafts.drafted);
 });

@@ -28,8 +28,9 @@ export function scriptedModelPath(spec: ScriptedModelSpec): string {
   return cached(`scripted:${key}`, (path) => writeScriptedModel(path, spec));
 }
 
-export function randomModelPath(): string {
-  return cached("random:tiny", (path) => writeRandomModel(path, RANDOM_PRESETS.tiny));
+/** The tiny random-weight GLM-4 model; another seed gives other weights on the same vocabulary. */
+export function randomModelPath(seed = 1): string {
+  return cached(`random:tiny:${seed}`, (path) => writeRandomModel(path, RANDOM_PRESETS.tiny, seed));
 }
 
 /** A tiny random-weight arch-`deepseek2` model (GLM-4.7-Flash's layout) with the given template. */

@@ -1,0 +1,167 @@
+import { expect, test } from "bun:test";
+import { Engine } from "../../src/engine/engine.ts";
+import type { EngineOptions, GenerationDone, GenerationParams } from "../../src/engine/types.ts";
+import type { ScriptedModelSpec } from "../../src/gguf/scripted-model.ts";
+import { scriptedModelPath } from "../support/test-models.ts";
+import { promptFor, randomModelPath } from "./fixtures.ts";
+
+const greedy: GenerationParams = { maxTokens: 64, temperature: 0, ignoreEos: true };
+const LOOP: ScriptedModelSpec = { chain: [" ping", " pong", " pang"], loop: true };
+
+interface Reply {
+  tokens: number[];
+  logprobs: number[];
+  done: GenerationDone;
+  calls: number;
+}
+
+async function reply(
+  engine: Engine,
+  prompt: number[],
+  params: GenerationParams,
+  signal?: AbortSignal,
+): Promise<Reply> {
+  const before = engine.stats().decodeCalls;
+  const tokens: number[] = [];
+  const logprobs: number[] = [];
+  let done: GenerationDone | undefined;
+  for await (const event of engine.generate(prompt, params, signal)) {
+    if (event.kind === "piece") {
+      tokens.push(event.tokenId);
+      if (event.logprob !== undefined) logprobs.push(event.logprob);
+    } else done = event;
+  }
+  if (!done) throw new Error("no done event");
+  return { tokens, logprobs, done, calls: engine.stats().decodeCalls - before };
+}
+
+function open(target: string, draft: string, options: EngineOptions = {}): Promise<Engine> {
+  return Engine.open(target, { ctxSize: 2048, threads: 2, draftModel: draft, ...options });
+}
+
+function expectNoLeakedCells(engine: Engine): void {
+  for (const slot of engine.slots()) expect(slot.kvTokens).toBe(slot.cachedTokens);
+}
+
+test("a model drafting for itself has its drafts kept: the same tokens in far fewer steps", async () => {
+  const loop = scriptedModelPath(LOOP);
+  await using engine = await open(loop, loop);
+  const prompt = promptFor(engine, "go");
+  const off = await reply(engine, prompt, { ...greedy, draftMax: 0 });
+  const on = await reply(engine, prompt, { ...greedy, draftMax: 16 });
+  expect(on.tokens).toEqual(off.tokens);
+  expect(off.calls).toBeGreaterThanOrEqual(64);
+  expect(on.calls).toBeLessThan(off.calls / 3);
+  const { drafted, accepted } = engine.stats().speculation;
+  expect(accepted).toBeGreaterThan(50);
+  expect(accepted).toBe(drafted);
+  expectNoLeakedCells(engine);
+});
+
+test("a draft model with other weights: greedy tokens and log-probabilities are unchanged", async () => {
+  await using engine = await open(randomModelPath(), randomModelPath(2), { slots: 1 });
+  const prompt = promptFor(engine, "one two three four. ".repeat(6));
+  const params = { ...greedy, maxTokens: 120, logprobs: 0 };
+  const off = await reply(engine, prompt, { ...params, draftMax: 0 });
+  const on = await reply(engine, prompt, { ...params, draftMax: 16 });
+  expect(on.tokens).toEqual(off.tokens);
+  expect(on.logprobs).toHaveLength(off.logprobs.length);
+  for (const [i, logprob] of on.logprobs.entries()) {
+    expect(logprob).toBeCloseTo(off.logprobs[i] ?? 0, 2);
+  }
+  const { drafted, accepted } = engine.stats().speculation;
+  expect(accepted).toBeLessThan(drafted); // other weights guess wrong: rejections were dropped
+  expectNoLeakedCells(engine);
+});
+
+test("the target drafting for itself keeps most drafts, and seeded sampling is unchanged", async () => {
+  const random = randomModelPath();
+  await using engine = await open(random, random, { slots: 1 });
+  const prompt = promptFor(engine, "alpha beta gamma");
+  const off = await reply(engine, prompt, { ...greedy, maxTokens: 96, draftMax: 0 });
+  const on = await reply(engine, prompt, { ...greedy, maxTokens: 96, draftMax: 16 });
+  expect(on.tokens).toEqual(off.tokens);
+  const greedyStats = engine.stats().speculation;
+  expect(greedyStats.accepted).toBeGreaterThan(0.8 * greedyStats.drafted);
+  for (const seed of [1, 2, 3]) {
+    const params = { maxTokens: 64, temperature: 1, topK: 3, seed, ignoreEos: true };
+    const sampledOff = await reply(engine, prompt, { ...params, draftMax: 0 });
+    const sampledOn = await reply(engine, prompt, { ...params, draftMax: 16 });
+    expect(sampledOn.tokens).toEqual(sampledOff.tokens);
+  }
+  expect(engine.stats().speculation.drafted).toBeGreaterThan(greedyStats.drafted);
+  expectNoLeakedCells(engine);
+});
+
+test("three streams drafting with the draft model give each the tokens it gets alone", async () => {
+  await using engine = await open(randomModelPath(), randomModelPath(), { slots: 3 });
+  const prompts = ["alpha beta. ", "gamma delta. ", "one two three. "].map((text) =>
+    promptFor(engine, text.repeat(4)),
+  );
+  const params = { ...greedy, maxTokens: 80 };
+  const alone = [];
+  for (const prompt of prompts) alone.push(await reply(engine, prompt, { ...params, draftMax: 0 }));
+  const together = await Promise.all(
+    prompts.map((prompt) => reply(engine, prompt, { ...params, draftMax: 16 })),
+  );
+  expect(together.map((r) => r.tokens)).toEqual(alone.map((r) => r.tokens));
+  expect(engine.stats().speculation.accepted).toBeGreaterThan(0);
+  expect(engine.stats().peakBatchSequences).toBe(3);
+  expectNoLeakedCells(engine);
+});
+
+test("drafts from the draft model never pass the slot's context", async () => {
+  const loop = scriptedModelPath(LOOP);
+  await using engine = await open(loop, loop, { ctxSize: 256 });
+  const prompt = promptFor(engine, "go");
+  const long = { ...greedy, maxTokens: 500 };
+  const off = await reply(engine, prompt, { ...long, draftMax: 0 });
+  const on = await reply(engine, prompt, { ...long, draftMax: 64 });
+  expect(off.done.finishReason).toBe("length");
+  expect(on.tokens).toEqual(off.tokens);
+  expect(prompt.length + on.tokens.length - 1).toBe(engine.info.nCtxSlot);
+  expectNoLeakedCells(engine);
+});
+
+test("a request cancelled mid-draft leaves no KV cells, and the next one drafts from a clean start", async () => {
+  const loop = scriptedModelPath(LOOP);
+  await using engine = await open(loop, loop);
+  const prompt = promptFor(engine, "go");
+  for (const after of [3, 10, 40]) {
+    const controller = new AbortController();
+    let seen = 0;
+    try {
+      for await (const _ of engine.generate(
+        prompt,
+        { ...greedy, maxTokens: 100_000, draftMax: 16 },
+        controller.signal,
+      )) {
+        if (++seen === after) controller.abort();
+      }
+    } catch {
+      // the abort ends the stream
+    }
+    const deadline = Date.now() + 5000;
+    while (engine.slots().some((slot) => slot.busy)) {
+      if (Date.now() > deadline) throw new Error("a slot stayed busy");
+      await Bun.sleep(5);
+    }
+    expectNoLeakedCells(engine);
+  }
+  const off = await reply(engine, promptFor(engine, "again"), { ...greedy, draftMax: 0 });
+  const on = await reply(engine, promptFor(engine, "again"), { ...greedy, draftMax: 16 });
+  expect(on.tokens).toEqual(off.tokens);
+});
+
+test("a draft model with another tokenizer is refused, naming why", async () => {
+  const chatglm3 = scriptedModelPath({ ...LOOP, vocabulary: "chatglm3" });
+  await expect(open(randomModelPath(), chatglm3)).rejects.toThrow(
+    /draft model .* cannot draft: the draft model's tokenizer is of another kind/,
+  );
+});
+
+test("a draft model whose tokens differ is refused, naming the first that differs", async () => {
+  const pings = scriptedModelPath(LOOP);
+  const words = scriptedModelPath({ chain: [" alpha", " beta"] });
+  await expect(open(pings, words)).rejects.toThrow(/cannot draft: token \d+ is ".*" in the target/);
+});
