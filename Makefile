@@ -72,7 +72,8 @@ endif
 NATIVE_SRC := $(wildcard native/*.cpp)
 NATIVE_HDR := $(wildcard native/*.h)
 CXXFLAGS_GLM := -std=c++17 -O2 -fPIC -Wall -Wextra -Werror=return-type $(SAN_FLAGS) \
-  -I$(LLAMA_SRC)/include -I$(LLAMA_SRC)/ggml/include
+  -I$(LLAMA_SRC)/include -I$(LLAMA_SRC)/ggml/include \
+  -iquote $(LLAMA_SRC)/src
 
 DEMO_MODEL := models/demo.gguf
 

@@ -21,6 +21,11 @@ const FIRST_ID = 20_000; // five-digit fillers, so no token's text is a prefix o
 
 interface CopyScenario {
   links: Array<[number, number]>;
+  /**
+   * A small draft model's links: it knows the file, not the edit, so it guesses the file's own
+   * tokens where the reply changes them, and picks the file up again after each edit.
+   */
+  draftLinks: Array<[number, number]>;
   wholeTokens: number[];
   /** The quoted file as text; each token " w<id>" stays whole. */
   file: string;
@@ -42,12 +47,20 @@ function copyScenario(): CopyScenario {
   const links: Array<[number, number]> = starts
     .filter((id): id is number => id !== undefined)
     .map((id) => [id, first]);
+  const draftLinks = [...links];
   // The reply loops, so replies longer than one pass stay on the file.
   for (const [i, token] of reply.entries()) {
     links.push([token, reply[(i + 1) % reply.length] as number]);
   }
+  for (const [i, token] of file.entries()) {
+    draftLinks.push([token, file[(i + 1) % file.length] as number]);
+  }
+  for (let at = SPAN + EDIT - 1; at < reply.length; at += SPAN + EDIT) {
+    draftLinks.push([reply[at] as number, reply[(at + 1) % reply.length] as number]);
+  }
   return {
     links,
+    draftLinks,
     wholeTokens: [...new Set([...file, ...reply])],
     file: file.map(fillerText).join(""),
   };
@@ -63,6 +76,31 @@ export function ensureCopyModel(path: string): void {
     links: scenario.links,
     wholeTokens: scenario.wholeTokens,
     name: "glm-serve copy-heavy bench",
+  });
+}
+
+/** A draft model for the copy-heavy bench: 2 layers of 256, Q4_0, the same vocabulary. */
+const DRAFT_PRESET = {
+  shape: {
+    embedding: 256,
+    layers: 2,
+    heads: 4,
+    kvHeads: 2,
+    feedForward: 512,
+    contextLength: RANDOM_PRESETS.bench.shape.contextLength,
+  },
+  vocabSize: RANDOM_PRESETS.bench.vocabSize,
+  weights: RANDOM_PRESETS.bench.weights,
+};
+
+/** Writes the copy-heavy bench's draft model unless it exists. */
+export function ensureCopyDraftModel(path: string): void {
+  if (existsSync(path)) return;
+  writeChainModel(path, {
+    preset: DRAFT_PRESET,
+    links: scenario.draftLinks,
+    wholeTokens: scenario.wholeTokens,
+    name: "glm-serve copy-heavy draft",
   });
 }
 

@@ -17,6 +17,7 @@ const root = join(import.meta.dir, "..");
 const llamaBin = process.env.LLAMA_BIN ?? join(root, "build", "llama-cpu", "bin");
 const model = process.env.BENCH_MODEL ?? join(root, "build", "bench", "glm-bench-2b.Q4_0.gguf");
 const copyModel = join(root, "build", "bench", "glm-bench-copy-2b.Q4_0.gguf");
+const copyDraftModel = join(root, "build", "bench", "glm-bench-copy-draft.Q4_0.gguf");
 /** The engine rows compare like with like: llama-server speculates only when asked to. */
 const OURS_PLAIN = ["--spec", "off"];
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -89,8 +90,7 @@ async function main(): Promise<void> {
     results.push({ ours, theirs });
   }
   const speculation = await measureSpeculation(
-    copyModel,
-    model,
+    { copy: copyModel, copyDraft: copyDraftModel, random: model },
     (file, extra) => startOurs(file, 18080, extra),
     (file, extra) => startLlamaServer(join(llamaBin, "llama-server"), file, 18081, extra),
     log,

@@ -1,4 +1,10 @@
-import { COPY_REPLY_TOKENS, copyAggregate, copySingle, ensureCopyModel } from "./copy-heavy.ts";
+import {
+  COPY_REPLY_TOKENS,
+  copyAggregate,
+  copySingle,
+  ensureCopyDraftModel,
+  ensureCopyModel,
+} from "./copy-heavy.ts";
 import { singleStream } from "./scenarios.ts";
 import type { BenchServer } from "./servers.ts";
 
@@ -24,6 +30,8 @@ export interface SpeculationFigures {
   /** Copy-heavy single stream, tok/s. */
   oursCopy: number;
   oursCopyOff: number;
+  /** Copy-heavy single stream with --spec draft and the small draft model, and its counters. */
+  oursCopyDraft: { rate: number; drafted: number; accepted: number };
   /** Each llama-server n-gram config's copy-heavy single stream, tok/s. */
   theirsCopy: Array<{ name: string; rate: number }>;
   oursCopyAggregate: number;
@@ -63,13 +71,14 @@ async function draftCounters(server: BenchServer): Promise<{ drafted: number; ac
 
 /** Every speculation figure, each pair from servers started one after the other in this run. */
 export async function measureSpeculation(
-  copyModel: string,
-  randomModel: string,
+  models: { copy: string; copyDraft: string; random: string },
   ours: Start,
   theirs: Start,
   log: (message: string) => void,
 ): Promise<SpeculationFigures> {
+  const { copy: copyModel, copyDraft, random: randomModel } = models;
   ensureCopyModel(copyModel);
+  ensureCopyDraftModel(copyDraft);
   log("speculation: glm-serve on the copy-heavy bench");
   const on = await withServer(ours, copyModel, [], async (server) => {
     const rate = await copySingle(server);
@@ -78,6 +87,12 @@ export async function measureSpeculation(
   });
   log("speculation: glm-serve --spec off on the copy-heavy bench");
   const off = await withServer(ours, copyModel, ["--spec", "off"], copySingle);
+  log("speculation: glm-serve --spec draft on the copy-heavy bench");
+  const draftFlags = ["--spec", "draft", "--draft-model", copyDraft];
+  const withDraft = await withServer(ours, copyModel, draftFlags, async (server) => ({
+    rate: await copySingle(server),
+    ...(await draftCounters(server)),
+  }));
   const theirsCopy: SpeculationFigures["theirsCopy"] = [];
   for (const config of LLAMA_NGRAM_CONFIGS) {
     log(`speculation: llama-server ${config.name} on the copy-heavy bench`);
@@ -96,6 +111,7 @@ export async function measureSpeculation(
   return {
     oursCopy: on.rate,
     oursCopyOff: off,
+    oursCopyDraft: withDraft,
     theirsCopy,
     oursCopyAggregate: on.aggregate,
     theirsCopyAggregate,
@@ -114,6 +130,9 @@ export function formatSpeculation(figures: SpeculationFigures): string {
     return `| ${label} | ${ours.toFixed(1)} tok/s | ${other.toFixed(1)} tok/s | ${ratio.toFixed(2)} | ≥ ${must.toFixed(2)} | ${met} |`;
   };
   const acceptance = figures.drafted > 0 ? figures.accepted / figures.drafted : 0;
+  const draft = figures.oursCopyDraft;
+  const draftAcceptance = draft.drafted > 0 ? draft.accepted / draft.drafted : 0;
+  const draftRatio = figures.oursCopyOff > 0 ? draft.rate / figures.oursCopyOff : 0;
   return [
     "## Speculative decoding",
     "",
@@ -142,6 +161,9 @@ export function formatSpeculation(figures: SpeculationFigures): string {
       figures.theirsCopyAggregate,
       1.0,
     ),
+    `| copy-heavy single stream, --spec draft (a 2-layer draft that knows the file, not the edit) vs glm-serve --spec off | ${draft.rate.toFixed(1)} tok/s | ${figures.oursCopyOff.toFixed(1)} tok/s | ${draftRatio.toFixed(2)} | none | - |`,
+    "",
+    `- with --spec draft the model kept ${draft.accepted} of ${draft.drafted} drafted tokens (${(draftAcceptance * 100).toFixed(0)}%)`,
     "",
   ].join("\n");
 }

@@ -171,7 +171,12 @@ GLM_API glm_engine *glm_engine_open(glm_model *model, int32_t n_ctx, int32_t n_t
       return nullptr;
     }
     e->n_ctx_slot = static_cast<int32_t>(llama_n_ctx_seq(e->ctx));
-    if (model->draft != nullptr && !open_draft_context(e, n_ctx, std::max(threads, 1), n_slots)) {
+    const bool helper_ok =
+        model->draft != nullptr    ? open_draft_context(e, n_ctx, std::max(threads, 1), n_slots)
+        : model->mtp_drafting      ? open_mtp_context(e, n_ctx, std::max(threads, 1), n_slots)
+                                   : true;
+    if (!helper_ok) {
+      close_mtp_context(e);
       llama_free(e->ctx);
       delete e;
       return nullptr;
@@ -201,6 +206,7 @@ GLM_API glm_engine *glm_engine_open(glm_model *model, int32_t n_ctx, int32_t n_t
     if (e->waker.joinable()) e->waker.join();
     if (e->batch.token != nullptr) llama_batch_free(e->batch);
     close_draft_context(e);
+    close_mtp_context(e);
     if (e->ctx != nullptr) llama_free(e->ctx);
     delete e;
     return nullptr;
@@ -227,6 +233,7 @@ GLM_API void glm_engine_free(glm_engine *e) {
   }
   llama_batch_free(e->batch);
   close_draft_context(e);
+  close_mtp_context(e);
   llama_free(e->ctx);
   delete e;
 }

@@ -94,11 +94,13 @@ GLM_API void glm_set_verbose(int32_t verbose);
 
 /* Starts loading a GGUF on a background thread and returns at once. `load` is one of
  * GLM_LOAD_*. huge_pages = 1 puts weights that are read (not mapped) on transparent huge pages
- * where the OS has them (Linux), for faster decoding. `wake` (may be NULL) is called as progress
- * moves; poll glm_model_status for the end, and free only after it. Returns NULL only when the
- * path is NULL, `load` is unknown or memory runs out. Free with glm_model_free. */
+ * where the OS has them (Linux), for faster decoding. load_mtp = 1 also loads the next-token
+ * (MTP, "nextn") layers a GGUF may carry, for glm_model_set_mtp_drafting. `wake` (may be NULL)
+ * is called as progress moves; poll glm_model_status for the end, and free only after it.
+ * Returns NULL only when the path is NULL, `load` is unknown or memory runs out. Free with
+ * glm_model_free. */
 GLM_API glm_model *glm_model_open(const char *path, int32_t n_gpu_layers, int32_t load,
-                                  int32_t huge_pages, glm_wake_fn wake);
+                                  int32_t huge_pages, int32_t load_mtp, glm_wake_fn wake);
 
 /* GLM_LOADING while loading, GLM_OK when ready, or the load's error status (and its message
  * becomes this thread's glm_last_error). */
@@ -129,6 +131,11 @@ GLM_API int32_t glm_model_set_visible_tokens(glm_model *model, const int32_t *to
  * GLM_ERR_INVALID says why. Only before glm_engine_open; NULL unpairs. The draft model must
  * outlive every engine opened on target. */
 GLM_API int32_t glm_model_set_draft(glm_model *target, glm_model *draft);
+/* on = 1: engines opened on the model afterwards draft with its own next-token (MTP) head,
+ * as GLM-4.5 and later ship one, instead of by prompt lookup. The model must have been opened
+ * with load_mtp = 1 and have nextn layers (glm_model_info_json's nLayerNextn), and no draft
+ * model: otherwise GLM_ERR_INVALID says why. Only before glm_engine_open; 0 turns it off. */
+GLM_API int32_t glm_model_set_mtp_drafting(glm_model *model, int32_t on);
 /* Tokenizes text_len bytes. parse_special = 1 turns special-token text into its token.
  * Returns the token count, or -(count) when `tokens` is too small. */
 GLM_API int32_t glm_tokenize(glm_model *model, const char *text, int32_t text_len,

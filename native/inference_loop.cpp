@@ -225,6 +225,8 @@ void build_batch(glm_engine *e) {
   }
   if (e->draft.ctx != nullptr) {
     draft_by_model(e, draft_limits);
+  } else if (e->mtp.ctx != nullptr) {
+    draft_by_mtp(e, draft_limits);
   } else {
     for (size_t i = 0; i < e->slots.size(); ++i) draft_by_lookup(e->slots[i], draft_limits[i]);
   }
@@ -488,6 +490,7 @@ void run_step(glm_engine *e) {
     verify_and_sample(e, slot, emissions);
   }
   emit(e, emissions);
+  if (e->mtp.ctx != nullptr) follow_with_mtp(e); // reads this decode's hidden states
 }
 
 void cancel_everything(glm_engine *e) {

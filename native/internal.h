@@ -106,6 +106,8 @@ struct glm_model {
   std::atomic<bool> engine_opened{false};
   // A smaller model that drafts for this one (glm_model_set_draft); set before an engine opens.
   glm_model *draft = nullptr;
+  bool load_mtp = false;     // load the next-token (MTP) head's weights too
+  bool mtp_drafting = false; // engines draft with that head (glm_model_set_mtp_drafting)
 };
 
 // --- engine (engine.cpp, inference_loop.cpp) ---
@@ -183,6 +185,24 @@ struct DraftContext {
   std::vector<std::vector<llama_token>> cached; // per slot: tokens whose cells its sequence holds
 };
 
+// What the MTP head holds for one slot (mtp.cpp).
+struct MtpSequence {
+  std::vector<llama_token> cached; // tokens whose cells the head's sequence holds
+  std::vector<float> h;            // the target's hidden state at position h_pos
+  llama_pos h_pos = -1;
+};
+
+// The MTP head's context, one sequence per slot (mtp.cpp), inference thread only.
+struct MtpContext {
+  llama_context *ctx = nullptr;
+  llama_batch batch{}; // tokens and hidden states both
+  int32_t n_batch = 0;
+  int32_t n_embd = 0;
+  int32_t n_vocab = 0;
+  std::vector<float> zeros;
+  std::vector<MtpSequence> seqs;
+};
+
 struct glm_engine {
   glm_model *model = nullptr;
   llama_context *ctx = nullptr;
@@ -207,6 +227,7 @@ struct glm_engine {
   size_t min_shared_tokens = 0;         // prefix_sharing.cpp; 0 turns sharing off
   bool drafting = false;                // speculation.cpp: whether drafted cells can be dropped
   DraftContext draft;                   // draft_model.cpp; no ctx when drafting by prompt lookup
+  MtpContext mtp;                       // mtp.cpp; no ctx unless drafting with the MTP head
   HostCache host_cache;                 // host_cache.cpp
   glm_wake_fn wake = nullptr;
   std::atomic<bool> wake_pending{false};
@@ -307,3 +328,14 @@ void close_draft_context(glm_engine *engine);
 // Inference thread: drafts up to limits[i] tokens for each generating slot i with the draft
 // model, greedily, all slots in one draft decode per drafted position. Returns them in slot.draft.
 void draft_by_model(glm_engine *engine, const std::vector<int32_t> &limits);
+
+// --- MTP head (mtp.cpp) ---
+// Creates the head's context beside the engine's; false with the message set on failure.
+bool open_mtp_context(glm_engine *engine, int32_t n_ctx, int32_t n_threads, int32_t n_slots);
+void close_mtp_context(glm_engine *engine);
+// Inference thread, after each verified step: feeds the head every token the target kept,
+// each with the target's hidden state of the position before.
+void follow_with_mtp(glm_engine *engine);
+// Inference thread: drafts up to limits[i] tokens for each generating slot i with the head,
+// greedily, all slots in one head decode per drafted position. Returns them in slot.draft.
+void draft_by_mtp(glm_engine *engine, const std::vector<int32_t> &limits);

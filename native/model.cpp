@@ -54,6 +54,7 @@ void load(glm_model *m) {
     auto params = llama_model_default_params();
     params.n_gpu_layers = m->n_gpu_layers;
     params.load_mode = llama_load_mode_for(m);
+    params.load_mtp = m->load_mtp;
     params.progress_callback = on_progress;
     params.progress_callback_user_data = m;
     glm_reset_llama_log_error();
@@ -143,6 +144,7 @@ std::string info_json(const glm_model *m) {
   out += ",\"vocabType\":" + json_escape(vocab_type_name(llama_vocab_type(m->vocab)));
   out += ",\"nVocab\":" + std::to_string(llama_vocab_n_tokens(m->vocab));
   out += ",\"nCtxTrain\":" + std::to_string(llama_model_n_ctx_train(m->model));
+  out += ",\"nLayerNextn\":" + std::to_string(llama_model_n_layer_nextn(m->model));
   out += ",\"chatTemplate\":" + (tmpl ? json_escape(tmpl) : std::string("null"));
   out += ",\"bos\":" + std::to_string(llama_vocab_bos(m->vocab));
   out += ",\"eos\":" + std::to_string(llama_vocab_eos(m->vocab));
@@ -162,7 +164,7 @@ int32_t require_ready(glm_model *m) {
 extern "C" {
 
 GLM_API glm_model *glm_model_open(const char *path, int32_t n_gpu_layers, int32_t load_mode,
-                                  int32_t huge_pages, glm_wake_fn wake) {
+                                  int32_t huge_pages, int32_t load_mtp, glm_wake_fn wake) {
   if (path == nullptr) {
     glm_fail(GLM_ERR_INVALID, "model path is NULL");
     return nullptr;
@@ -178,6 +180,7 @@ GLM_API glm_model *glm_model_open(const char *path, int32_t n_gpu_layers, int32_
     m->n_gpu_layers = n_gpu_layers;
     m->load_mode = load_mode;
     m->huge_pages = huge_pages != 0;
+    m->load_mtp = load_mtp != 0;
     m->wake = wake;
     m->loader = std::thread(load, m);
     return m;
@@ -243,11 +246,34 @@ GLM_API int32_t glm_model_set_draft(glm_model *target, glm_model *draft) {
       target->draft = nullptr;
       return static_cast<int32_t>(GLM_OK);
     }
+    if (target->mtp_drafting)
+      return glm_fail(GLM_ERR_INVALID, "the model drafts with its MTP head, not a draft model");
     const int32_t draft_ready = require_ready(draft);
     if (draft_ready != GLM_OK) return draft_ready;
     const std::string mismatch = draft_mismatch(target, draft);
     if (!mismatch.empty()) return glm_fail(GLM_ERR_INVALID, mismatch);
     target->draft = draft;
+    return static_cast<int32_t>(GLM_OK);
+  });
+}
+
+GLM_API int32_t glm_model_set_mtp_drafting(glm_model *m, int32_t on) {
+  return glm_guard([&] {
+    const int32_t ready = require_ready(m);
+    if (ready != GLM_OK) return ready;
+    if (m->engine_opened.load())
+      return glm_fail(GLM_ERR_INVALID, "MTP drafting is set before glm_engine_open, not after");
+    if (on == 0) {
+      m->mtp_drafting = false;
+      return static_cast<int32_t>(GLM_OK);
+    }
+    if (m->draft != nullptr)
+      return glm_fail(GLM_ERR_INVALID, "the model drafts with a draft model, not its MTP head");
+    if (llama_model_n_layer_nextn(m->model) <= 0)
+      return glm_fail(GLM_ERR_INVALID, "the model has no MTP (nextn) layers to draft with");
+    if (!m->load_mtp)
+      return glm_fail(GLM_ERR_INVALID, "the model was opened without its MTP layers (load_mtp)");
+    m->mtp_drafting = true;
     return static_cast<int32_t>(GLM_OK);
   });
 }

@@ -27,7 +27,13 @@ export const ConfigSchema = t.Object({
   flashAttn: t.Union([t.Literal("auto"), t.Literal("on"), t.Literal("off")]),
   prefillBudget: t.String({ pattern: "^(auto|[0-9]+)$" }),
   cacheRam: t.Integer({ minimum: -1 }),
-  spec: t.Union([t.Literal("auto"), t.Literal("ngram"), t.Literal("draft"), t.Literal("off")]),
+  spec: t.Union([
+    t.Literal("auto"),
+    t.Literal("ngram"),
+    t.Literal("draft"),
+    t.Literal("mtp"),
+    t.Literal("off"),
+  ]),
   draftModel: t.Optional(t.String({ minLength: 1 })),
   specDraftMax: t.Integer({ minimum: 1, maximum: 64 }),
   apiKeys: t.Array(t.String({ minLength: 1 })),
@@ -154,7 +160,7 @@ export const FLAGS: Flag[] = [
     key: "spec",
     names: ["--spec"],
     kind: "string",
-    help: "auto|ngram|draft|off: speculative decoding; each step checks the drafted tokens, so output is unchanged; ngram copies what followed the reply's last few tokens earlier in the prompt or reply; draft asks --draft-model; auto = draft with --draft-model, else ngram (default auto)",
+    help: "auto|ngram|draft|mtp|off: speculative decoding; each step checks the drafted tokens, so output is unchanged; ngram copies what followed the reply's last few tokens earlier in the prompt or reply; draft asks --draft-model; mtp asks the model's own next-token layers (GLM-4.5 and later); auto = draft with --draft-model, else ngram (default auto)",
   },
   {
     key: "draftModel",
@@ -297,7 +303,7 @@ export function parseConfig(argv: string[], env: Record<string, string | undefin
 }
 
 /** The kind of speculation the flags ask for. */
-export function speculationKind(config: Config): "ngram" | "draft" | "off" {
+export function speculationKind(config: Config): "ngram" | "draft" | "mtp" | "off" {
   if (config.spec === "auto") return config.draftModel === undefined ? "ngram" : "draft";
   return config.spec;
 }

@@ -75,6 +75,7 @@ export async function startServer(
         cacheRamMib: config.cacheRam,
         draftMax: speculationKind(config) === "off" ? 0 : config.specDraftMax,
         ...(speculationKind(config) === "draft" ? { draftModel: config.draftModel } : {}),
+        mtp: speculationKind(config) === "mtp",
         visibleTokens: (model) => replyMarkers(familyOf(model)),
         ...(config.threads ? { threads: config.threads } : {}),
       },
@@ -125,6 +126,7 @@ function speculationLine(config: Config): string {
   const kind = speculationKind(config);
   if (kind === "off") return "no speculation";
   if (kind === "draft") return `drafts by ${basename(config.draftModel ?? "")}`;
+  if (kind === "mtp") return "drafts by its MTP layers";
   return "drafts by prompt lookup";
 }
 

@@ -114,6 +114,7 @@ describe("parseConfig", () => {
     expect(speculationKind(parse(["-md", "d.gguf"], {}))).toBe("draft");
     expect(speculationKind(parse([], { GLM_DRAFT_MODEL: "d.gguf" }))).toBe("draft");
     expect(speculationKind(parse(["--spec", "off"], {}))).toBe("off");
+    expect(speculationKind(parse(["--spec", "mtp"], {}))).toBe("mtp");
   });
 
   test("flags override the environment", () => {
@@ -163,6 +164,12 @@ describe("parseConfig", () => {
       ["--spec", "ngram", "--draft-model", "d.gguf"],
       {},
       /^--draft-model drafts only with --spec draft or auto, not ngram$/,
+    ],
+    [
+      "a draft model with --spec mtp",
+      ["--spec", "mtp", "-md", "d.gguf"],
+      {},
+      /^--draft-model drafts only with --spec draft or auto, not mtp$/,
     ],
     ["a bad boolean", ["--log-prompts=maybe"], {}, /^--log-prompts must be true or false/],
     ["a bad size", ["--max-body", "8 parsecs"], {}, /^--max-body must be a size like 8MiB/],

@@ -87,8 +87,14 @@ export class Engine {
     try {
       ctxSize = prepareModel(lib, model, options);
       if (options.draftModel !== undefined) {
-        draftModel = await loadModel(lib, options.draftModel, options);
+        draftModel = await loadModel(lib, options.draftModel, { ...options, mtp: false });
         pairDraftModel(lib, model, draftModel, options.draftModel);
+      }
+      if (options.mtp) {
+        const status = lib.setMtpDrafting(model, true);
+        if (status < 0) {
+          throw new EngineError("invalid_model", `cannot draft with MTP: ${lib.lastError()}`);
+        }
       }
     } catch (error) {
       freeModels();
@@ -488,6 +494,7 @@ function loadModel(
       options.gpuLayers ?? -1,
       LoadMode[options.load ?? "auto"],
       options.hugePages ?? true,
+      options.mtp ?? false,
       wake,
     );
     if (!model) {

@@ -7,13 +7,14 @@ const { ptr, i32, f32, void: none, cstring } = FFIType;
 const symbols = {
   glm_last_error: { args: [], returns: cstring },
   glm_set_verbose: { args: [i32], returns: none },
-  glm_model_open: { args: [ptr, i32, i32, i32, ptr], returns: ptr },
+  glm_model_open: { args: [ptr, i32, i32, i32, i32, ptr], returns: ptr },
   glm_model_status: { args: [ptr], returns: i32 },
   glm_model_progress: { args: [ptr], returns: f32 },
   glm_model_free: { args: [ptr], returns: none },
   glm_model_info_json: { args: [ptr, ptr, i32], returns: i32 },
   glm_model_set_visible_tokens: { args: [ptr, ptr, i32], returns: i32 },
   glm_model_set_draft: { args: [ptr, ptr], returns: i32 },
+  glm_model_set_mtp_drafting: { args: [ptr, i32], returns: i32 },
   glm_tokenize: { args: [ptr, ptr, i32, i32, ptr, i32], returns: i32 },
   glm_detokenize: { args: [ptr, ptr, i32, ptr, i32], returns: i32 },
   glm_engine_open: {
@@ -58,13 +59,14 @@ export function openBunLibrary(path: string): NativeLibrary {
       const callback = new JSCallback(onWake, { args: [], returns: "void", threadsafe: true });
       return { pointer: callback.ptr, close: () => callback.close() };
     },
-    modelOpen: (path, gpuLayers, load, hugePages, wake) =>
+    modelOpen: (path, gpuLayers, load, hugePages, loadMtp, wake) =>
       asHandle(
         lib.glm_model_open(
           cString(path),
           gpuLayers,
           load,
           hugePages ? 1 : 0,
+          loadMtp ? 1 : 0,
           wake.pointer as Pointer,
         ),
       ),
@@ -75,6 +77,7 @@ export function openBunLibrary(path: string): NativeLibrary {
     setVisibleTokens: (model, tokens) =>
       lib.glm_model_set_visible_tokens(asPointer(model), tokens, tokens.length),
     setDraftModel: (target, draft) => lib.glm_model_set_draft(asPointer(target), asPointer(draft)),
+    setMtpDrafting: (model, on) => lib.glm_model_set_mtp_drafting(asPointer(model), on ? 1 : 0),
     tokenize: (model, text, parseSpecial, out) =>
       lib.glm_tokenize(asPointer(model), text, text.length, parseSpecial ? 1 : 0, out, out.length),
     detokenize: (model, tokens, out) =>

@@ -20,7 +20,7 @@ const symbols = {
   glm_last_error: { parameters: [], result: "pointer" },
   glm_set_verbose: { parameters: ["i32"], result: "void" },
   glm_model_open: {
-    parameters: ["buffer", "i32", "i32", "i32", "function"],
+    parameters: ["buffer", "i32", "i32", "i32", "i32", "function"],
     result: "pointer",
   },
   glm_model_status: { parameters: ["pointer"], result: "i32" },
@@ -34,6 +34,7 @@ const symbols = {
   glm_detokenize: { parameters: ["pointer", "buffer", "i32", "buffer", "i32"], result: "i32" },
   glm_model_set_visible_tokens: { parameters: ["pointer", "buffer", "i32"], result: "i32" },
   glm_model_set_draft: { parameters: ["pointer", "pointer"], result: "i32" },
+  glm_model_set_mtp_drafting: { parameters: ["pointer", "i32"], result: "i32" },
   glm_engine_open: {
     // model, then n_ctx, n_threads, n_slots, n_batch, padding, gather_ms, type_k, type_v,
     // flash_attn, prefill_budget, cache_ram_mib, then wake.
@@ -80,9 +81,17 @@ export function openDenoLibrary(path: string): NativeLibrary {
       const callback = Deno.UnsafeCallback.threadSafe({ parameters: [], result: "void" }, onWake);
       return { pointer: callback.pointer, close: () => callback.close() };
     },
-    modelOpen: (path, gpuLayers, load, hugePages, wake) =>
+    modelOpen: (path, gpuLayers, load, hugePages, loadMtp, wake) =>
       handle(
-        call("glm_model_open", cString(path), gpuLayers, load, hugePages ? 1 : 0, wake.pointer),
+        call(
+          "glm_model_open",
+          cString(path),
+          gpuLayers,
+          load,
+          hugePages ? 1 : 0,
+          loadMtp ? 1 : 0,
+          wake.pointer,
+        ),
       ),
     modelStatus: (model) => call("glm_model_status", model),
     modelProgress: (model) => call("glm_model_progress", model),
@@ -91,6 +100,7 @@ export function openDenoLibrary(path: string): NativeLibrary {
     setVisibleTokens: (model, tokens) =>
       call("glm_model_set_visible_tokens", model, tokens, tokens.length),
     setDraftModel: (target, draft) => call("glm_model_set_draft", target, draft),
+    setMtpDrafting: (model, on) => call("glm_model_set_mtp_drafting", model, on ? 1 : 0),
     tokenize: (model, text, parseSpecial, out) =>
       call("glm_tokenize", model, text, text.length, parseSpecial ? 1 : 0, out, out.length),
     detokenize: (model, tokens, out) =>

@@ -18,6 +18,7 @@ export interface NativeLibrary {
     gpuLayers: number,
     load: number,
     hugePages: boolean,
+    loadMtp: boolean,
     wake: WakeCallback,
   ): NativeHandle | null;
   modelStatus(model: NativeHandle): number;
@@ -27,6 +28,8 @@ export interface NativeLibrary {
   setVisibleTokens(model: NativeHandle, tokens: Int32Array): number;
   /** Pairs a target with the model that drafts for it; before engineOpen. */
   setDraftModel(target: NativeHandle, draft: NativeHandle): number;
+  /** Makes engines draft with the model's own MTP head; before engineOpen. */
+  setMtpDrafting(model: NativeHandle, on: boolean): number;
   tokenize(model: NativeHandle, text: Uint8Array, parseSpecial: boolean, out: Int32Array): number;
   detokenize(model: NativeHandle, tokens: Int32Array, out: Uint8Array): number;
 

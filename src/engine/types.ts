@@ -60,6 +60,11 @@ export interface EngineOptions {
    */
   draftModel?: string;
   /**
+   * Load the model's next-token (MTP) head, as GLM-4.5 and later ship one, and draft the
+   * `draftMax` tokens with it in place of prompt lookup. A model without one is refused.
+   */
+  mtp?: boolean;
+  /**
    * Special tokens, by text, that generated text shows even where the GGUF types them CONTROL
    * (the reply markers a chat format parses); picked once the model is known.
    */
@@ -88,6 +93,8 @@ export interface ModelInfo {
   vocabType: VocabType;
   nVocab: number;
   nCtxTrain: number;
+  /** Next-token (MTP) prediction layers the GGUF carries; 0 for none. */
+  nLayerNextn: number;
   /** Context available to one request (ctxSize / slots). */
   nCtxSlot: number;
   nSlots: number;

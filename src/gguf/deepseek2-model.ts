@@ -1,5 +1,5 @@
 import { bpeTokenText } from "./bpe-vocab.ts";
-import type { TensorSlot } from "./chatglm-layout.ts";
+import { type TensorSlot, zeroChunks } from "./chatglm-layout.ts";
 import { GgufWriter } from "./gguf-writer.ts";
 import { createGlm4Vocab } from "./glm-vocab.ts";
 import { randomTensor } from "./random-model.ts";
@@ -9,7 +9,9 @@ import { TensorType } from "./tensor-types.ts";
  * A tiny random-weight model in arch `deepseek2`, laid out as the pinned converter writes
  * GLM-4.7-Flash (`Glm4MoeLiteForCausalLM`): MLA attention with split `attn_k_b`/`attn_v_b`,
  * one dense lead block, then sigmoid-gated experts with a shared expert. Its text is noise;
- * it proves the engine and the template detection run that arch.
+ * it proves the engine and the template detection run that arch. With `mtp`, one more block
+ * follows the trunk as GLM-4.7-Flash's next-token (MTP) head: a full MoE block plus the
+ * `nextn` projections, counted by `nextn_predict_layers`.
  */
 const SHAPE = {
   embedding: 256,
@@ -34,7 +36,29 @@ const ARCH = "deepseek2";
 /** llama.cpp's LLAMA_EXPERT_GATING_FUNC_TYPE_SIGMOID, which GLM-4.7-Flash uses. */
 const SIGMOID_GATING = 2;
 
-export function writeDeepseek2Model(path: string, chatTemplate: string, seed = 1): void {
+export interface Deepseek2Options {
+  seed?: number;
+  /** Append the next-token prediction block (default false). */
+  mtp?: boolean;
+  /**
+   * Zero every block's attention output and MLP down projections, so each block passes its
+   * input on: the trunk's next token then depends on the current token alone, and so does the
+   * MTP head's, which this sets to read only its token, so that it guesses exactly what the
+   * trunk will say after that token. For testing how the head is fed and chained.
+   */
+  passThrough?: boolean;
+}
+
+/** Tensors that passThrough zeroes: what each block adds to its input. */
+const ADDED_TO_INPUT = /(attn_output|ffn_down|ffn_down_exps|ffn_down_shexp)\.weight$/;
+
+export function writeDeepseek2Model(
+  path: string,
+  chatTemplate: string,
+  options: Deepseek2Options = {},
+): void {
+  const seed = options.seed ?? 1;
+  const nextn = options.mtp ? 1 : 0;
   const filler = (id: number) => bpeTokenText(` w${id}`);
   const vocab = createGlm4Vocab(false, false, filler);
   vocab.padTo(SHAPE.vocabSize, filler);
@@ -45,7 +69,7 @@ export function writeDeepseek2Model(path: string, chatTemplate: string, seed = 1
     .u32("general.alignment", 32)
     .u32(`${ARCH}.context_length`, s.contextLength)
     .u32(`${ARCH}.embedding_length`, s.embedding)
-    .u32(`${ARCH}.block_count`, s.layers)
+    .u32(`${ARCH}.block_count`, s.layers + nextn)
     .u32(`${ARCH}.feed_forward_length`, s.feedForward)
     .u32(`${ARCH}.attention.head_count`, s.heads)
     .u32(`${ARCH}.attention.head_count_kv`, 1)
@@ -76,9 +100,30 @@ export function writeDeepseek2Model(path: string, chatTemplate: string, seed = 1
     .u32("tokenizer.ggml.eot_token_id", vocab.id("<|user|>") ?? 0)
     .bool("tokenizer.ggml.add_bos_token", false)
     .string("tokenizer.chat_template", chatTemplate);
-  deepseek2Tensors(vocab.size).forEach((slot, index) => {
+  if (nextn > 0) writer.u32(`${ARCH}.nextn_predict_layers`, nextn);
+  const through = options.passThrough;
+  deepseek2Tensors(vocab.size, s.layers + nextn).forEach((slot, index) => {
+    const { name, dims } = slot;
+    if (through && ADDED_TO_INPUT.test(name)) {
+      writer.tensor({
+        name,
+        dims,
+        type: TensorType.F32,
+        chunks: () => zeroChunks(TensorType.F32, dims),
+      });
+      return;
+    }
+    if (through && name.endsWith("nextn.eh_proj.weight")) {
+      writer.tensor({
+        name,
+        dims,
+        type: TensorType.F32,
+        chunks: () => [tokenHalfIdentity(s.embedding)],
+      });
+      return;
+    }
     // The router stays F32, as the converter keeps it.
-    const router = slot.name.endsWith("ffn_gate_inp.weight");
+    const router = name.endsWith("ffn_gate_inp.weight");
     writer.tensor(
       randomTensor(slot, router ? TensorType.F32 : TensorType.F16, seed * 7919 + index),
     );
@@ -86,7 +131,14 @@ export function writeDeepseek2Model(path: string, chatTemplate: string, seed = 1
   writer.write(path);
 }
 
-function deepseek2Tensors(nVocab: number): TensorSlot[] {
+/** eh_proj ([2n, n]) that keeps the token half of its [token | hidden] input as it is. */
+function tokenHalfIdentity(n: number): Uint8Array {
+  const values = new Float32Array(2 * n * n);
+  for (let j = 0; j < n; j++) values[j * 2 * n + j] = 1;
+  return new Uint8Array(values.buffer);
+}
+
+function deepseek2Tensors(nVocab: number, blocks: number): TensorSlot[] {
   const s = SHAPE;
   const n = s.embedding;
   const slots: TensorSlot[] = [
@@ -94,7 +146,7 @@ function deepseek2Tensors(nVocab: number): TensorSlot[] {
     { name: "output_norm.weight", dims: [n], role: "norm" },
     { name: "output.weight", dims: [n, nVocab], role: "output" },
   ];
-  for (let layer = 0; layer < s.layers; layer++) {
+  for (let layer = 0; layer < blocks; layer++) {
     const block = `blk.${layer}`;
     const weight = (name: string, dims: number[]): TensorSlot => ({
       name: `${block}.${name}.weight`,
@@ -125,6 +177,15 @@ function deepseek2Tensors(nVocab: number): TensorSlot[] {
         weight("ffn_down", [s.feedForward, n]),
       );
       continue;
+    }
+    if (layer >= s.layers) {
+      // The MTP head: it mixes the token's embedding with the trunk's last hidden state.
+      slots.push(
+        weight("nextn.eh_proj", [2 * n, n]),
+        norm("nextn.enorm", n),
+        norm("nextn.hnorm", n),
+        norm("nextn.shared_head_norm", n),
+      );
     }
     const shared = s.expertFeedForward * s.sharedExperts;
     slots.push(

@@ -216,6 +216,13 @@ describe("a draft model that cannot draft stops the server at startup with one c
     ]);
   });
 
+  test("--spec mtp on a model without MTP layers", async () => {
+    await expectRefused(target(), /cannot draft with MTP: the model has no MTP \(nextn\) layers/, [
+      "--spec",
+      "mtp",
+    ]);
+  });
+
   test("--spec draft with no draft model", async () => {
     await expectRefused(target(), /^glm-serve: --spec draft needs --draft-model/, [
       "--spec",

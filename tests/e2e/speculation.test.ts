@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { scriptedModelPath } from "../support/test-models.ts";
+import { GLM4_CHAT_TEMPLATE } from "../../src/gguf/glm-templates.ts";
+import { deepseek2ModelPath, scriptedModelPath } from "../support/test-models.ts";
 import { rawRequest, type ServerProcess, startServer } from "./server-process.ts";
 
 /** The same looping reply from a server speculating by default and from one with --spec off. */
@@ -86,5 +87,23 @@ test("--spec draft with a --draft-model reads the same as --spec off, and says s
   expect(on?.usage?.completion_tokens).toBe(off?.usage?.completion_tokens ?? -1);
   const drafts = await draftCounters(drafting);
   expect(drafts.accepted).toBeGreaterThan(40);
+  expect(drafts.accepted).toBe(drafts.drafted);
+});
+
+test("--spec mtp drafts with the model's MTP layers, and a reply reads the same as --spec off", async () => {
+  // GLM-4.7-Flash's layout; its head guesses what the trunk says next, so its drafts hold.
+  const path = deepseek2ModelPath(GLM4_CHAT_TEMPLATE, { mtp: true, passThrough: true });
+  const common = ["--model", path, "--ctx-size", "2048", "--parallel", "1"];
+  await using mtp = await startServer({ args: [...common, "--spec", "mtp"] });
+  await using off = await startServer({ args: [...common, "--spec", "off"] });
+  expect(mtp.readyLine).toMatch(/drafts by its MTP layers$/);
+  const request = { ...ask, temperature: 0, ignore_eos: true } as typeof ask;
+  const [on, plainReply] = await Promise.all(
+    [mtp, off].map((server) => server.client.chat.completions.create(request)),
+  );
+  expect(on?.choices[0]?.message.content).toBe(plainReply?.choices[0]?.message.content ?? "-");
+  expect(on?.usage).toEqual(plainReply?.usage);
+  const drafts = await draftCounters(mtp);
+  expect(drafts.accepted).toBeGreaterThan(30);
   expect(drafts.accepted).toBe(drafts.drafted);
 });

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
-import { writeDeepseek2Model } from "../../src/gguf/deepseek2-model.ts";
+import { type Deepseek2Options, writeDeepseek2Model } from "../../src/gguf/deepseek2-model.ts";
 import { RANDOM_PRESETS, writeRandomModel } from "../../src/gguf/random-model.ts";
 import { type ScriptedModelSpec, writeScriptedModel } from "../../src/gguf/scripted-model.ts";
 import { TensorType } from "../../src/gguf/tensor-types.ts";
@@ -34,8 +34,10 @@ export function randomModelPath(seed = 1): string {
 }
 
 /** A tiny random-weight arch-`deepseek2` model (GLM-4.7-Flash's layout) with the given template. */
-export function deepseek2ModelPath(chatTemplate: string): string {
-  return cached(`deepseek2:${chatTemplate}`, (path) => writeDeepseek2Model(path, chatTemplate));
+export function deepseek2ModelPath(chatTemplate: string, options: Deepseek2Options = {}): string {
+  return cached(`deepseek2:${JSON.stringify(options)}:${chatTemplate}`, (path) =>
+    writeDeepseek2Model(path, chatTemplate, options),
+  );
 }
 
 /** About 40 MB of Q4_0 weights, which llama.cpp's CPU backend repacks when it loads them. */
