@@ -51,7 +51,7 @@ CMAKE_GENERATOR := $(if $(shell command -v ninja 2>/dev/null),-G Ninja,)
 CMAKE_FLAGS := -DCMAKE_BUILD_TYPE=Release -DBUILD_SHARED_LIBS=OFF \
   -DCMAKE_POSITION_INDEPENDENT_CODE=ON -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=ON \
   -DLLAMA_BUILD_TOOLS=ON -DLLAMA_BUILD_SERVER=ON -DLLAMA_BUILD_APP=OFF -DLLAMA_OPENSSL=OFF \
-  -DLLAMA_CURL=OFF -DLLAMA_BUILD_UI=OFF -DLLAMA_USE_PREBUILT_UI=OFF
+  -DLLAMA_CURL=OFF -DLLAMA_BUILD_UI=OFF -DLLAMA_USE_PREBUILT_UI=OFF -DGGML_RPC=ON
 ifeq ($(GPU),cuda)
   CMAKE_FLAGS += -DGGML_CUDA=ON $(if $(CUDA_ARCH),-DCMAKE_CUDA_ARCHITECTURES=$(CUDA_ARCH))
   GPU_LIBS := -L$(or $(CUDA_HOME),/usr/local/cuda)/lib64 -lcudart -lcublas -lcublasLt -lcuda
@@ -77,7 +77,7 @@ CXXFLAGS_GLM := -std=c++17 -O2 -fPIC -Wall -Wextra -Werror=return-type $(SAN_FLA
 
 DEMO_MODEL := models/demo.gguf
 
-.PHONY: all native deps serve test test-ts test-deno lint typecheck bench binary clean \
+.PHONY: FORCE all native deps serve test test-ts test-deno lint typecheck bench binary clean rpc-server \
   reference bench-tools tools-bun tools-deno test-asan browser fuzz soak agents
 
 all: native deps $(DEMO_MODEL)
@@ -116,7 +116,13 @@ $(LLAMA_SRC)/CMakeLists.txt: $(BUILD)/node-llama-cpp-$(NLC_VERSION).tgz
 	rm -rf $(BUILD)/package
 	@touch $@
 
-$(LLAMA_OUT)/CMakeCache.txt: $(LLAMA_SRC)/CMakeLists.txt
+# Rewritten only when the flags change, so that a flag added here reconfigures an old build.
+LLAMA_FLAGS := $(LLAMA_OUT)/cmake-flags.txt
+$(LLAMA_FLAGS): FORCE
+	@mkdir -p $(LLAMA_OUT)
+	@echo '$(CMAKE_FLAGS)' | cmp -s - $@ || echo '$(CMAKE_FLAGS)' > $@
+
+$(LLAMA_OUT)/CMakeCache.txt: $(LLAMA_SRC)/CMakeLists.txt $(LLAMA_FLAGS)
 	cmake -S $(LLAMA_SRC) -B $(LLAMA_OUT) $(CMAKE_GENERATOR) $(CMAKE_FLAGS) > $(BUILD)/cmake-$(VARIANT).log
 
 $(LIBLLAMA): $(LLAMA_OUT)/CMakeCache.txt
@@ -152,6 +158,15 @@ $(BENCH_TOOLS): $(LIBLLAMA)
 	cmake --build $(LLAMA_OUT) --target llama-server llama-bench -j $(JOBS)
 
 bench-tools: $(BENCH_TOOLS)
+
+# llama.cpp's own RPC worker for the chosen GPU=, for machines without Bun; `glm-serve
+# rpc-worker` is the same server.
+RPC_SERVER := $(BUILD)/rpc-server
+$(RPC_SERVER): $(LIBLLAMA)
+	cmake --build $(LLAMA_OUT) --target ggml-rpc-server -j $(JOBS)
+	cp $(LLAMA_OUT)/bin/ggml-rpc-server $@
+
+rpc-server: $(RPC_SERVER)
 
 # --- models -----------------------------------------------------------------------------------
 $(DEMO_MODEL): $(wildcard src/gguf/*.ts) | deps

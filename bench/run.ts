@@ -4,6 +4,7 @@ import { cpus } from "node:os";
 import { join } from "node:path";
 import { RANDOM_PRESETS, writeRandomModel } from "../src/gguf/random-model.ts";
 import { formatReport, type Round } from "./report.ts";
+import { formatRpc, measureRpc } from "./rpc.ts";
 import {
   kvFigures,
   measureServer,
@@ -95,6 +96,7 @@ async function main(): Promise<void> {
     (file, extra) => startLlamaServer(join(llamaBin, "llama-server"), file, 18081, extra),
     log,
   );
+  const rpc = await measureRpc(model, log);
   log("running llama-bench");
   const ceiling = llamaBench();
   const commit = execSync("git rev-parse --short HEAD", { cwd: root, encoding: "utf8" }).trim();
@@ -105,8 +107,8 @@ async function main(): Promise<void> {
     date: new Date().toISOString(),
     minutes: (performance.now() - started) / 60_000,
   });
-  // BENCH_ROUNDS=0 measures speculation alone.
-  const report = `${rounds > 0 ? engineRows : ""}\n${formatSpeculation(speculation)}`;
+  // BENCH_ROUNDS=0 measures speculation and RPC alone.
+  const report = `${rounds > 0 ? engineRows : ""}\n${formatSpeculation(speculation)}\n${formatRpc(rpc)}`;
   mkdirSync(join(import.meta.dir, "results"), { recursive: true });
   writeFileSync(join(import.meta.dir, "results", "latest.md"), report);
   console.log(report);

@@ -184,6 +184,7 @@ GLM_API glm_engine *glm_engine_open(glm_model *model, int32_t n_ctx, int32_t n_t
     init_prefix_sharing(e);
     init_host_cache(e, cache_ram_mib);
     init_speculation(e);
+    e->memory = memory_json(e->ctx);
     e->batch = llama_batch_init(e->n_batch, 0, 1);
     init_slots(e, n_slots);
     e->worker = std::thread(inference_loop, e);
@@ -420,7 +421,8 @@ GLM_API int32_t glm_engine_stats_json(glm_engine *e, char *buf, int32_t buf_size
         ",\"padded_remainders\":" + padded_remainders_json(e) + ",\"rows_ms\":" + rows_ms_json(e) +
         ",\"host_cache\":" + host_cache_json(e->host_cache) +
         ",\"speculation\":{\"drafted\":" + std::to_string(e->drafted_tokens.load()) +
-        ",\"accepted\":" + std::to_string(e->accepted_tokens.load()) + "}}";
+        ",\"accepted\":" + std::to_string(e->accepted_tokens.load()) + "}" +
+        ",\"memory\":" + e->memory + "}";
     return glm_copy_out(out, buf, buf_size);
   });
 }

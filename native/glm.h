@@ -95,12 +95,17 @@ GLM_API void glm_set_verbose(int32_t verbose);
 /* Starts loading a GGUF on a background thread and returns at once. `load` is one of
  * GLM_LOAD_*. huge_pages = 1 puts weights that are read (not mapped) on transparent huge pages
  * where the OS has them (Linux), for faster decoding. load_mtp = 1 also loads the next-token
- * (MTP, "nextn") layers a GGUF may carry, for glm_model_set_mtp_drafting. `wake` (may be NULL)
- * is called as progress moves; poll glm_model_status for the end, and free only after it.
- * Returns NULL only when the path is NULL, `load` is unknown or memory runs out. Free with
- * glm_model_free. */
+ * (MTP, "nextn") layers a GGUF may carry, for glm_model_set_mtp_drafting. `rpc` (NULL or "" for
+ * none) lists llama.cpp RPC workers, "host:port,host:port", whose devices take the offloaded
+ * layers (n_gpu_layers) before this machine's GPUs; a worker that does not answer within 3 s
+ * fails the load with GLM_ERR_NOT_FOUND, naming it. tensor_split (n_split floats, at most
+ * llama_max_devices(); NULL and 0 for llama.cpp's split by free memory) gives each device's
+ * share, in that order. `wake` (may be NULL) is called as progress moves; poll
+ * glm_model_status for the end, and free only after it. Returns NULL only when the path is
+ * NULL, `load` or the split is bad, or memory runs out. Free with glm_model_free. */
 GLM_API glm_model *glm_model_open(const char *path, int32_t n_gpu_layers, int32_t load,
-                                  int32_t huge_pages, int32_t load_mtp, glm_wake_fn wake);
+                                  int32_t huge_pages, int32_t load_mtp, const char *rpc,
+                                  const float *tensor_split, int32_t n_split, glm_wake_fn wake);
 
 /* GLM_LOADING while loading, GLM_OK when ready, or the load's error status (and its message
  * becomes this thread's glm_last_error). */
@@ -136,6 +141,19 @@ GLM_API int32_t glm_model_set_draft(glm_model *target, glm_model *draft);
  * with load_mtp = 1 and have nextn layers (glm_model_info_json's nLayerNextn), and no draft
  * model: otherwise GLM_ERR_INVALID says why. Only before glm_engine_open; 0 turns it off. */
 GLM_API int32_t glm_model_set_mtp_drafting(glm_model *model, int32_t on);
+/* "" while all is well; once ggml has hit an error it cannot return (a lost RPC worker, a
+ * failed assertion), what it said. The thread that hit it is parked for good, so every request
+ * it served is lost: the caller should fail them and exit (glm_exit_now). Owned by libglm. */
+GLM_API const char *glm_fatal_error(void);
+/* Ends the process at once with `code`, without running exit handlers, which could wait on a
+ * parked thread. */
+GLM_API void glm_exit_now(int32_t code);
+/* Serves this machine's devices (its GPUs, else its CPU) to llama.cpp RPC clients on
+ * host:port, one client at a time, with n_threads CPU threads (<= 0: all cores) and an
+ * optional tensor cache folder (NULL or "" for none). Blocks for good; returns
+ * GLM_ERR_INTERNAL only if it cannot listen. */
+GLM_API int32_t glm_rpc_serve(const char *host, int32_t port, int32_t n_threads,
+                              const char *cache_dir);
 /* Tokenizes text_len bytes. parse_special = 1 turns special-token text into its token.
  * Returns the token count, or -(count) when `tokens` is too small. */
 GLM_API int32_t glm_tokenize(glm_model *model, const char *text, int32_t text_len,
@@ -180,9 +198,9 @@ GLM_API int32_t glm_engine_slot_context(glm_engine *engine);
  * ignore_eos = 1 generates through EOG tokens. n_logprobs >= 0 records each token's
  * log-probability under the model and its n_logprobs (at most GLM_MAX_LOGPROBS) likeliest
  * alternatives; -1 records none. draft_max > 0 lets the request draft up to that many tokens
- * a step from its own prompt and reply (prompt-lookup speculation, at most GLM_MAX_DRAFT),
- * which the target checks in the same batch; 0 turns it off. New fields go at the end, and
- * GLM_PARAM_COUNT grows. */
+ * a step (at most GLM_MAX_DRAFT), which the target checks in the same batch: from its own
+ * prompt and reply (prompt lookup), or with the model's draft model or MTP head where one is
+ * set; 0 turns it off. New fields go at the end, and GLM_PARAM_COUNT grows. */
 #define GLM_PARAM_MAX_TOKENS 0        /* int32 */
 #define GLM_PARAM_TEMPERATURE 1       /* float */
 #define GLM_PARAM_TOP_P 2             /* float */

@@ -86,6 +86,17 @@ llama_sampler *make_sampler(const SamplingParams &p, const std::string &grammar,
                             const llama_vocab *vocab,
                             const std::vector<llama_token> &banned);
 
+// --- RPC workers and fatal errors (rpc.cpp) ---
+// Routes ggml's aborts (a lost RPC worker among them) to glm_fatal_error; once, on the JS thread.
+void install_abort_hook();
+// Appends the devices of each "host:port" worker in `endpoints` (comma-separated), after
+// checking it answers; returns "" or which worker cannot be used and why.
+std::string rpc_devices(const std::string &endpoints, std::vector<ggml_backend_dev_t> &devices);
+// The model's devices as a JSON array of {name, description}.
+std::string devices_json(const llama_model *model);
+// What each buffer of the context and its model holds: [{buffer, model, context, compute}].
+std::string memory_json(const llama_context *ctx);
+
 // --- model (model.cpp) ---
 struct glm_model {
   std::string path;
@@ -107,6 +118,8 @@ struct glm_model {
   // A smaller model that drafts for this one (glm_model_set_draft); set before an engine opens.
   glm_model *draft = nullptr;
   bool load_mtp = false;     // load the next-token (MTP) head's weights too
+  std::string rpc;           // "host:port,..." of RPC workers that take layers (rpc.cpp)
+  std::vector<float> tensor_split; // proportions per device, empty for llama.cpp's default
   bool mtp_drafting = false; // engines draft with that head (glm_model_set_mtp_drafting)
 };
 
@@ -257,6 +270,7 @@ struct glm_engine {
   std::atomic<int32_t> peak_batch_sequences{0};
   std::atomic<uint64_t> drafted_tokens{0};
   std::atomic<uint64_t> accepted_tokens{0};
+  std::string memory; // memory_json at open: where the weights and caches live
   std::thread worker;
 };
 

@@ -43,7 +43,14 @@ bool on_progress(float progress, void *user) {
 llama_load_mode llama_load_mode_for(const glm_model *m) {
   if (m->load_mode == GLM_LOAD_MMAP) return LLAMA_LOAD_MODE_MMAP;
   if (m->load_mode == GLM_LOAD_READ) return LLAMA_LOAD_MODE_NONE;
-  const bool cpu_only = m->n_gpu_layers == 0 || !llama_supports_gpu_offload();
+  // llama_supports_gpu_offload() is true in every build, since RPC could take layers; what
+  // counts is whether this load has a GPU or a worker to give them to.
+  bool has_gpu = !m->rpc.empty();
+  for (size_t i = 0; i < ggml_backend_dev_count() && !has_gpu; ++i) {
+    const auto type = ggml_backend_dev_type(ggml_backend_dev_get(i));
+    has_gpu = type == GGML_BACKEND_DEVICE_TYPE_GPU || type == GGML_BACKEND_DEVICE_TYPE_IGPU;
+  }
+  const bool cpu_only = m->n_gpu_layers == 0 || !has_gpu;
   return cpu_only ? LLAMA_LOAD_MODE_NONE : LLAMA_LOAD_MODE_AUTO;
 }
 
@@ -55,6 +62,25 @@ void load(glm_model *m) {
     params.n_gpu_layers = m->n_gpu_layers;
     params.load_mode = llama_load_mode_for(m);
     params.load_mtp = m->load_mtp;
+    std::vector<ggml_backend_dev_t> devices;
+    if (!m->rpc.empty()) {
+      error = rpc_devices(m->rpc, devices);
+      if (!error.empty()) {
+        m->error = error;
+        m->status.store(GLM_ERR_NOT_FOUND);
+        return;
+      }
+      // The workers' devices first, then this machine's GPUs; the CPU holds what -ngl leaves.
+      for (size_t i = 0; i < ggml_backend_dev_count(); ++i) {
+        ggml_backend_dev_t dev = ggml_backend_dev_get(i);
+        const auto type = ggml_backend_dev_type(dev);
+        if (type == GGML_BACKEND_DEVICE_TYPE_GPU || type == GGML_BACKEND_DEVICE_TYPE_IGPU)
+          devices.push_back(dev);
+      }
+      devices.push_back(nullptr);
+      params.devices = devices.data();
+    }
+    if (!m->tensor_split.empty()) params.tensor_split = m->tensor_split.data();
     params.progress_callback = on_progress;
     params.progress_callback_user_data = m;
     glm_reset_llama_log_error();
@@ -145,6 +171,8 @@ std::string info_json(const glm_model *m) {
   out += ",\"nVocab\":" + std::to_string(llama_vocab_n_tokens(m->vocab));
   out += ",\"nCtxTrain\":" + std::to_string(llama_model_n_ctx_train(m->model));
   out += ",\"nLayerNextn\":" + std::to_string(llama_model_n_layer_nextn(m->model));
+  out += ",\"nLayer\":" + std::to_string(llama_model_n_layer(m->model));
+  out += ",\"devices\":" + devices_json(m->model);
   out += ",\"chatTemplate\":" + (tmpl ? json_escape(tmpl) : std::string("null"));
   out += ",\"bos\":" + std::to_string(llama_vocab_bos(m->vocab));
   out += ",\"eos\":" + std::to_string(llama_vocab_eos(m->vocab));
@@ -164,7 +192,8 @@ int32_t require_ready(glm_model *m) {
 extern "C" {
 
 GLM_API glm_model *glm_model_open(const char *path, int32_t n_gpu_layers, int32_t load_mode,
-                                  int32_t huge_pages, int32_t load_mtp, glm_wake_fn wake) {
+                                  int32_t huge_pages, int32_t load_mtp, const char *rpc,
+                                  const float *tensor_split, int32_t n_split, glm_wake_fn wake) {
   if (path == nullptr) {
     glm_fail(GLM_ERR_INVALID, "model path is NULL");
     return nullptr;
@@ -173,9 +202,20 @@ GLM_API glm_model *glm_model_open(const char *path, int32_t n_gpu_layers, int32_
     glm_fail(GLM_ERR_INVALID, "load must be GLM_LOAD_AUTO, _READ or _MMAP");
     return nullptr;
   }
+  const auto max_devices = static_cast<int32_t>(llama_max_devices());
+  if (n_split < 0 || n_split > max_devices || (n_split > 0 && tensor_split == nullptr)) {
+    glm_fail(GLM_ERR_INVALID, "tensor_split takes 0.." + std::to_string(max_devices) + " values");
+    return nullptr;
+  }
   try {
     glm_install_log_handler();
+    install_abort_hook();
     auto *m = new glm_model();
+    m->rpc = rpc != nullptr ? rpc : "";
+    if (n_split > 0) {
+      m->tensor_split.assign(static_cast<size_t>(max_devices), 0.0f);
+      std::copy(tensor_split, tensor_split + n_split, m->tensor_split.begin());
+    }
     m->path = path;
     m->n_gpu_layers = n_gpu_layers;
     m->load_mode = load_mode;

@@ -36,6 +36,8 @@ export const ConfigSchema = t.Object({
   ]),
   draftModel: t.Optional(t.String({ minLength: 1 })),
   specDraftMax: t.Integer({ minimum: 1, maximum: 64 }),
+  rpc: t.Array(t.String({ pattern: "^(\\[[0-9a-fA-F:.]+\\]|[^\\s:,\\[\\]]+):[0-9]{1,5}$" })),
+  tensorSplit: t.Array(t.Number({ minimum: 0 })),
   apiKeys: t.Array(t.String({ minLength: 1 })),
   corsOrigin: t.String({ minLength: 1 }),
   queueLimit: t.Integer({ minimum: 0 }),
@@ -58,7 +60,7 @@ export const ConfigSchema = t.Object({
 export type Config = Static<typeof ConfigSchema>;
 type Key = keyof Config;
 
-type Kind = "string" | "integer" | "number" | "bytes" | "boolean" | "switch" | "list";
+type Kind = "string" | "integer" | "number" | "bytes" | "boolean" | "switch" | "list" | "numbers";
 interface Flag {
   key: Key;
   names: string[];
@@ -176,6 +178,18 @@ export const FLAGS: Flag[] = [
     help: "most tokens a request drafts a step, 1-64; a slot drafts 3, then 7, 15, ... while its drafts hold (default 16)",
   },
   {
+    key: "rpc",
+    names: ["--rpc"],
+    kind: "list",
+    help: "host:port,...: llama.cpp RPC workers (glm-serve rpc-worker on each machine) that take the model's offloaded layers (-ngl) before this machine's GPUs; the protocol has no authentication, so keep them on a private network",
+  },
+  {
+    key: "tensorSplit",
+    names: ["--tensor-split", "-ts"],
+    kind: "numbers",
+    help: "N,N,...: each device's share of the offloaded layers, RPC workers first (default: by free memory)",
+  },
+  {
     key: "cacheTypeK",
     names: ["--cache-type-k", "-ctk"],
     kind: "string",
@@ -262,6 +276,8 @@ const DEFAULTS: Config = {
   cacheRam: 8192,
   spec: "auto",
   specDraftMax: 16,
+  rpc: [],
+  tensorSplit: [],
   apiKeys: [],
   corsOrigin: "*",
   queueLimit: 64,
@@ -360,6 +376,14 @@ function convert(flag: Flag, raw: string, source: string, previous: unknown): un
         .filter(Boolean);
       if (items.length === 0) throw new ConfigError(`${source} must not be empty`);
       return [...((previous as string[] | undefined) ?? []), ...items];
+    }
+    case "numbers": {
+      // llama-server takes "3,1" or "3/1".
+      const items = raw.split(/[,/]/).map((item) => item.trim());
+      if (items.some((item) => item === "" || !Number.isFinite(Number(item)))) {
+        throw new ConfigError(`${source} must be numbers like 3,1, not '${raw}'`);
+      }
+      return items.map(Number);
     }
   }
 }

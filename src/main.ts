@@ -4,7 +4,9 @@ import { join } from "node:path";
 import process from "node:process";
 import packageJson from "../package.json" with { type: "json" };
 import { ConfigError, helpText, parseConfig } from "./config.ts";
+import { EngineError } from "./engine/errors.ts";
 import { writeDemoModel } from "./gguf/demo-model.ts";
+import { parseRpcWorkerArgs, RPC_WORKER_HELP, runRpcWorker } from "./rpc-worker.ts";
 import { type RunningServer, StartupError, startServer } from "./server.ts";
 
 function exitWith(message: string): never {
@@ -22,6 +24,14 @@ function demoModelPath(): string {
 }
 
 async function main(): Promise<void> {
+  if (process.argv[2] === "rpc-worker") {
+    const worker = parseRpcWorkerArgs(process.argv.slice(3));
+    if (worker === "help") {
+      console.log(RPC_WORKER_HELP);
+      return;
+    }
+    await runRpcWorker(worker);
+  }
   const config = parseConfig(process.argv.slice(2), process.env);
   if (config.help) {
     console.log(helpText());
@@ -70,6 +80,8 @@ function handleSignals(drainMs: number): { server?: RunningServer } {
 }
 
 main().catch((error: unknown) => {
-  if (error instanceof ConfigError || error instanceof StartupError) exitWith(error.message);
+  const oneLine =
+    error instanceof ConfigError || error instanceof StartupError || error instanceof EngineError;
+  if (oneLine) exitWith(error.message);
   exitWith(error instanceof Error ? (error.stack ?? error.message) : String(error));
 });

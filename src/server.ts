@@ -9,6 +9,7 @@ import type { ChatFamily } from "./chat/types.ts";
 import { type Config, speculationKind } from "./config.ts";
 import { defaultContextSize } from "./context-size.ts";
 import { Engine } from "./engine/engine.ts";
+import { exitWithoutCleanup } from "./engine/native-process.ts";
 import { createLoadProgress } from "./load-progress.ts";
 import { Semaphore } from "./queue.ts";
 import { RequestLog } from "./request-log.ts";
@@ -77,6 +78,9 @@ export async function startServer(
         ...(speculationKind(config) === "draft" ? { draftModel: config.draftModel } : {}),
         mtp: speculationKind(config) === "mtp",
         visibleTokens: (model) => replyMarkers(familyOf(model)),
+        rpc: config.rpc,
+        tensorSplit: config.tensorSplit,
+        onFatal: (reason) => failAndExit(state, reason),
         ...(config.threads ? { threads: config.threads } : {}),
       },
       (fraction) => {
@@ -109,7 +113,7 @@ export async function startServer(
     ? "the built-in demo model (pass --model path/to/model.gguf to serve a real one)"
     : modelPath;
   console.log(
-    `glm-serve ready on ${url} · model ${modelId} (${info.arch}, ${family} format) from ${what} · ${info.nCtxSlot} tokens per slot × ${config.parallel} slots${config.ctxSize === undefined ? " (--ctx-size to change)" : ""} · ${config.threads ?? "all"} threads · ${speculationLine(config)}`,
+    `glm-serve ready on ${url} · model ${modelId} (${info.arch}, ${family} format) from ${what} · ${info.nCtxSlot} tokens per slot × ${config.parallel} slots${config.ctxSize === undefined ? " (--ctx-size to change)" : ""} · ${config.threads ?? "all"} threads · ${speculationLine(config)}${config.rpc.length > 0 ? ` · weights on ${weightsLine(engine)}` : ""}`,
   );
   return {
     url,
@@ -120,6 +124,29 @@ export async function startServer(
       await engine.close();
     },
   };
+}
+
+/** How long a failed engine's errors get to reach their clients before the process exits. */
+const FAILED_EXIT_MS = 1000;
+
+/**
+ * The engine stopped for good (a lost RPC worker): every request gets its error, then the
+ * process exits 1 with one line, for a supervisor to restart it.
+ */
+function failAndExit(state: ServerState, reason: string): void {
+  state.fail(reason);
+  setTimeout(() => {
+    const line = `glm-serve: the inference engine failed: ${reason}; exiting so that a supervisor can restart the server\n`;
+    process.stderr.write(line, () => void exitWithoutCleanup(1));
+  }, FAILED_EXIT_MS);
+}
+
+/** Where the weights went, e.g. "RPC0[10.0.0.2:50052] 3120.0 MiB, CPU 410.5 MiB". */
+function weightsLine(engine: Engine): string {
+  const held = engine.stats().memory.filter((entry) => entry.model > 0);
+  return held
+    .map((entry) => `${entry.buffer} ${(entry.model / 2 ** 20).toFixed(1)} MiB`)
+    .join(", ");
 }
 
 function speculationLine(config: Config): string {

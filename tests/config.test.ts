@@ -22,6 +22,8 @@ describe("parseConfig", () => {
       cacheRam: 8192,
       spec: "auto",
       specDraftMax: 16,
+      rpc: [],
+      tensorSplit: [],
       apiKeys: [],
       corsOrigin: "*",
       queueLimit: 64,
@@ -40,6 +42,11 @@ describe("parseConfig", () => {
     ["--cache-ram without a limit", ["-cram", "-1"], { cacheRam: -1 }],
     ["--spec off", ["--spec", "off"], { spec: "off" }],
     ["--spec-draft-max", ["--spec-draft-max", "8"], { specDraftMax: 8 }],
+    [
+      "--rpc and --tensor-split",
+      ["--rpc", "10.0.0.2:50052,[::1]:50053", "-ts", "3/1"],
+      { rpc: ["10.0.0.2:50052", "[::1]:50053"], tensorSplit: [3, 1] },
+    ],
     [
       "--spec draft with -md",
       ["--spec", "draft", "-md", "small.gguf"],
@@ -153,6 +160,8 @@ describe("parseConfig", () => {
     ["a cache budget below -1", ["--cache-ram", "-2"], {}, /^--cache-ram -2: /],
     ["an unknown speculation kind", ["--spec", "eagle"], {}, /^--spec "eagle": /],
     ["a draft above 64 tokens", ["--spec-draft-max", "65"], {}, /^--spec-draft-max 65: /],
+    ["an RPC worker without a port", ["--rpc", "10.0.0.2"], {}, /^--rpc \["10.0.0.2"\]: /],
+    ["a tensor split that is not numbers", ["-ts", "3,x"], {}, /^-ts must be numbers like 3,1/],
     [
       "--spec draft without a draft model",
       ["--spec", "draft"],
@@ -220,6 +229,16 @@ describe("main's exit code", () => {
       "an unknown flag",
       ["--frobnicate"],
       "glm-serve: unknown option '--frobnicate' (see --help)\n",
+    ],
+    [
+      "an RPC worker's bad port",
+      ["rpc-worker", "--port", "0"],
+      "glm-serve: rpc-worker --port must be an integer in 1..65535, not '0'\n",
+    ],
+    [
+      "an RPC worker's unknown flag",
+      ["rpc-worker", "--gpu", "1"],
+      "glm-serve: rpc-worker: unknown option '--gpu' (see glm-serve rpc-worker --help)\n",
     ],
   ];
   test.each(cases)("%s exits 2 with one line", async (_, args, stderr) => {

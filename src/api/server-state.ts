@@ -6,6 +6,8 @@ export class ServerState {
   service: CompletionService | undefined;
   loadProgress = 0;
   draining = false;
+  /** Why the engine stopped for good (a lost RPC worker), once it has. */
+  failure: string | undefined;
   private readonly running = new Set<AbortController>();
   private idleWaiters: Array<() => void> = [];
 
@@ -16,6 +18,7 @@ export class ServerState {
 
   /** The service, or a 503 while the model loads or the server shuts down. */
   ready(): CompletionService {
+    if (this.failure !== undefined) throw engineFailed(this.failure, 503);
     if (this.draining) throw shuttingDown();
     if (!this.service) {
       const percent = Math.floor(this.loadProgress * 100);
@@ -44,6 +47,15 @@ export class ServerState {
     return this.running.size;
   }
 
+  /**
+   * The engine can serve nothing more: new requests and /health get 503, and every request
+   * running or queued ends with its protocol's 500.
+   */
+  fail(reason: string): void {
+    this.failure = reason;
+    for (const controller of this.running) controller.abort(engineFailed(reason, 500));
+  }
+
   /** Waits until no request runs, or `ms` passes; then cancels whatever still runs. */
   async drain(ms: number): Promise<void> {
     this.draining = true;
@@ -56,6 +68,11 @@ export class ServerState {
     // The reason reaches streams already started, which end with their protocol's 503 event.
     for (const controller of this.running) controller.abort(shuttingDown());
   }
+}
+
+function engineFailed(reason: string, status: 500 | 503): ApiError {
+  const type = status === 500 ? "server_error" : "unavailable_error";
+  return new ApiError(status, `the inference engine failed: ${reason}`, type, "engine_failed");
 }
 
 function shuttingDown(): ApiError {

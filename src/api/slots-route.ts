@@ -25,12 +25,22 @@ const Speculation = t.Object({
   acceptance: t.Union([t.Number(), t.Null()]),
 });
 
+/** One buffer type's memory: "CPU", or a worker's "RPC0[host:port]". */
+const Buffer = t.Object({
+  buffer: t.String(),
+  weights_mib: t.Number(),
+  kv_cache_mib: t.Number(),
+  compute_mib: t.Number(),
+});
+
 const MIB = 1024 * 1024;
+const mib = (bytes: number) => Math.round((bytes / MIB) * 10) / 10;
 
 /**
  * GET /slots, as in llama-server: which slots are busy and how much prompt each caches, and
  * the host prompt cache that keeps histories for more conversations than slots, and how
- * many drafted tokens speculation got right.
+ * many drafted tokens speculation got right; `memory` says which devices (this machine's,
+ * or RPC workers') hold the weights and the KV cache.
  */
 export function slotsRoute(state: ServerState) {
   return new Elysia().get(
@@ -38,7 +48,7 @@ export function slotsRoute(state: ServerState) {
     () => {
       const service = state.ready();
       const queue = service.queue;
-      const { hostCache: host, speculation } = service.engine.stats();
+      const { hostCache: host, speculation, memory } = service.engine.stats();
       return {
         queue: { active: queue.active, waiting: queue.waiting },
         slots: service.engine.slots().map((slot) => ({
@@ -49,7 +59,7 @@ export function slotsRoute(state: ServerState) {
         })),
         host_cache: {
           entries: host.entries,
-          mib: Math.round((host.bytes / MIB) * 10) / 10,
+          mib: mib(host.bytes),
           budget_mib: host.budgetBytes === null ? null : host.budgetBytes / MIB,
           hits: host.hits,
           saves: host.saves,
@@ -62,6 +72,12 @@ export function slotsRoute(state: ServerState) {
               ? Math.round((speculation.accepted / speculation.drafted) * 1000) / 1000
               : null,
         },
+        memory: memory.map((entry) => ({
+          buffer: entry.buffer,
+          weights_mib: mib(entry.model),
+          kv_cache_mib: mib(entry.context),
+          compute_mib: mib(entry.compute),
+        })),
       };
     },
     {
@@ -71,6 +87,7 @@ export function slotsRoute(state: ServerState) {
           slots: t.Array(Slot),
           host_cache: HostCache,
           speculation: Speculation,
+          memory: t.Array(Buffer),
         }),
       },
       detail: { summary: "Slot and queue state", tags: ["health"] },

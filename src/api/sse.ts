@@ -1,3 +1,5 @@
+import { toApiError } from "./error-mapper.ts";
+
 const encoder = new TextEncoder();
 
 /** One Server-Sent Event: a JSON payload, with an `event:` name where the protocol uses them. */
@@ -69,9 +71,21 @@ export function sseResponse(
   });
 }
 
-/** Payloads as unnamed events (`data:` lines only). */
-export async function* dataEvents(payloads: AsyncIterable<unknown>): AsyncGenerator<SseEvent> {
-  for await (const data of payloads) yield { data };
+/**
+ * Payloads as unnamed events (`data:` lines only), as the OpenAI protocols send them. A failure
+ * after the stream started ends it with OpenAI's error body, as llama-server does, which the
+ * OpenAI SDKs raise as an APIError; a client that left gets nothing more.
+ */
+export async function* dataEvents(
+  payloads: AsyncIterable<unknown>,
+  clientGone: () => boolean,
+): AsyncGenerator<SseEvent> {
+  try {
+    for await (const data of payloads) yield { data };
+  } catch (error) {
+    if (clientGone()) throw error;
+    yield { data: toApiError("UNKNOWN", error).body() };
+  }
 }
 
 function encodeEvent(event: SseEvent): string {

@@ -65,7 +65,10 @@ export function textCompletionsRoute(
           }
         }
       }
-      return run.stream(dataEvents(chunks()), { doneMarker: true });
+      return run.stream(
+        dataEvents(chunks(), () => request.signal.aborted),
+        { doneMarker: true },
+      );
     },
     {
       body: TextCompletionRequest,

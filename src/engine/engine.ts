@@ -17,6 +17,7 @@ import {
 import { RequestStream } from "./request-stream.ts";
 import { submitParamBlock } from "./submit-params.ts";
 import type {
+  BufferMemory,
   EngineOptions,
   EngineStats,
   FinishReason,
@@ -54,6 +55,7 @@ export class Engine {
   /** Alternatives each active request records per token (-1: no log-probabilities). */
   private readonly logprobCounts = new Map<number, number>();
   private readonly resultBuffer = new Int32Array(Result.count);
+  private failed = false;
   private fallbackTimer: ReturnType<typeof setInterval> | undefined;
   private closed = false;
 
@@ -66,6 +68,7 @@ export class Engine {
     readonly info: ModelInfo,
     private readonly draftMax: number,
     private readonly draftModel: LoadedModel | undefined,
+    private readonly onFatal: ((message: string) => void) | undefined,
   ) {}
 
   /** Loads a GGUF off the JS thread, reporting progress in [0, 1], and starts the engine. */
@@ -87,7 +90,9 @@ export class Engine {
     try {
       ctxSize = prepareModel(lib, model, options);
       if (options.draftModel !== undefined) {
-        draftModel = await loadModel(lib, options.draftModel, { ...options, mtp: false });
+        // The draft model stays on this machine.
+        const local = { ...options, mtp: false, rpc: [], tensorSplit: [] };
+        draftModel = await loadModel(lib, options.draftModel, local);
         pairDraftModel(lib, model, draftModel, options.draftModel);
       }
       if (options.mtp) {
@@ -138,6 +143,7 @@ export class Engine {
       info,
       options.draftMax ?? 0,
       draftModel,
+      options.onFatal,
     );
     return engine;
   }
@@ -239,6 +245,7 @@ export class Engine {
         evictions: number;
       };
       speculation: { drafted: number; accepted: number };
+      memory: BufferMemory[];
     };
     const host = raw.host_cache;
     return {
@@ -258,6 +265,7 @@ export class Engine {
         evictions: host.evictions,
       },
       speculation: { ...raw.speculation },
+      memory: raw.memory.map((entry) => ({ ...entry })),
     };
   }
 
@@ -336,9 +344,22 @@ export class Engine {
     if (this.active.size === 0) this.stopFallbackPoll();
   }
 
+  /**
+   * ggml's error that it could not return (a lost RPC worker), or undefined. Once it is set,
+   * the engine serves nothing more: every request in it has failed.
+   */
+  fatalError(): string | undefined {
+    return this.lib.fatalError() || undefined;
+  }
+
   /** Moves every active request's new output into its stream; runs on each native wake. */
   private drain(): void {
-    if (this.closed) return;
+    if (this.closed || this.failed) return;
+    const fatal = this.fatalError();
+    if (fatal !== undefined) {
+      this.fail(fatal);
+      return;
+    }
     this.lib.engineWakeAck(this.handle);
     for (const [id, stream] of this.active) this.drainRequest(id, stream);
     if (this.active.size === 0) this.stopFallbackPoll();
@@ -419,6 +440,18 @@ export class Engine {
     });
   }
 
+  /** Fails every active request: the native thread serving them is parked for good. */
+  private fail(message: string): void {
+    this.failed = true;
+    this.stopFallbackPoll();
+    for (const stream of this.active.values()) {
+      stream.fail(new EngineError("internal", `the inference engine failed: ${message}`));
+    }
+    this.active.clear();
+    this.logprobCounts.clear();
+    this.onFatal?.(message);
+  }
+
   private startFallbackPoll(): void {
     this.fallbackTimer ??= setInterval(() => this.drain(), FALLBACK_POLL_MS);
   }
@@ -495,6 +528,10 @@ function loadModel(
       LoadMode[options.load ?? "auto"],
       options.hugePages ?? true,
       options.mtp ?? false,
+      {
+        rpc: (options.rpc ?? []).join(","),
+        tensorSplit: Float32Array.from(options.tensorSplit ?? []),
+      },
       wake,
     );
     if (!model) {

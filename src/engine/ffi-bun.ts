@@ -7,7 +7,7 @@ const { ptr, i32, f32, void: none, cstring } = FFIType;
 const symbols = {
   glm_last_error: { args: [], returns: cstring },
   glm_set_verbose: { args: [i32], returns: none },
-  glm_model_open: { args: [ptr, i32, i32, i32, i32, ptr], returns: ptr },
+  glm_model_open: { args: [ptr, i32, i32, i32, i32, ptr, ptr, i32, ptr], returns: ptr },
   glm_model_status: { args: [ptr], returns: i32 },
   glm_model_progress: { args: [ptr], returns: f32 },
   glm_model_free: { args: [ptr], returns: none },
@@ -15,6 +15,9 @@ const symbols = {
   glm_model_set_visible_tokens: { args: [ptr, ptr, i32], returns: i32 },
   glm_model_set_draft: { args: [ptr, ptr], returns: i32 },
   glm_model_set_mtp_drafting: { args: [ptr, i32], returns: i32 },
+  glm_fatal_error: { args: [], returns: cstring },
+  glm_exit_now: { args: [i32], returns: none },
+  glm_rpc_serve: { args: [ptr, i32, i32, ptr], returns: i32 },
   glm_tokenize: { args: [ptr, ptr, i32, i32, ptr, i32], returns: i32 },
   glm_detokenize: { args: [ptr, ptr, i32, ptr, i32], returns: i32 },
   glm_engine_open: {
@@ -59,7 +62,7 @@ export function openBunLibrary(path: string): NativeLibrary {
       const callback = new JSCallback(onWake, { args: [], returns: "void", threadsafe: true });
       return { pointer: callback.ptr, close: () => callback.close() };
     },
-    modelOpen: (path, gpuLayers, load, hugePages, loadMtp, wake) =>
+    modelOpen: (path, gpuLayers, load, hugePages, loadMtp, placement, wake) =>
       asHandle(
         lib.glm_model_open(
           cString(path),
@@ -67,6 +70,9 @@ export function openBunLibrary(path: string): NativeLibrary {
           load,
           hugePages ? 1 : 0,
           loadMtp ? 1 : 0,
+          cString(placement.rpc),
+          placement.tensorSplit.length > 0 ? placement.tensorSplit : null,
+          placement.tensorSplit.length,
           wake.pointer as Pointer,
         ),
       ),
@@ -78,6 +84,13 @@ export function openBunLibrary(path: string): NativeLibrary {
       lib.glm_model_set_visible_tokens(asPointer(model), tokens, tokens.length),
     setDraftModel: (target, draft) => lib.glm_model_set_draft(asPointer(target), asPointer(draft)),
     setMtpDrafting: (model, on) => lib.glm_model_set_mtp_drafting(asPointer(model), on ? 1 : 0),
+    fatalError: () => String(lib.glm_fatal_error() as CString | string),
+    exitNow: (code) => {
+      lib.glm_exit_now(code);
+      throw new Error("unreachable: glm_exit_now returned");
+    },
+    rpcServe: (host, port, threads, cacheDir) =>
+      lib.glm_rpc_serve(cString(host), port, threads, cString(cacheDir)),
     tokenize: (model, text, parseSpecial, out) =>
       lib.glm_tokenize(asPointer(model), text, text.length, parseSpecial ? 1 : 0, out, out.length),
     detokenize: (model, tokens, out) =>

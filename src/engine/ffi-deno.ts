@@ -20,7 +20,7 @@ const symbols = {
   glm_last_error: { parameters: [], result: "pointer" },
   glm_set_verbose: { parameters: ["i32"], result: "void" },
   glm_model_open: {
-    parameters: ["buffer", "i32", "i32", "i32", "i32", "function"],
+    parameters: ["buffer", "i32", "i32", "i32", "i32", "buffer", "buffer", "i32", "function"],
     result: "pointer",
   },
   glm_model_status: { parameters: ["pointer"], result: "i32" },
@@ -35,6 +35,9 @@ const symbols = {
   glm_model_set_visible_tokens: { parameters: ["pointer", "buffer", "i32"], result: "i32" },
   glm_model_set_draft: { parameters: ["pointer", "pointer"], result: "i32" },
   glm_model_set_mtp_drafting: { parameters: ["pointer", "i32"], result: "i32" },
+  glm_fatal_error: { parameters: [], result: "pointer" },
+  glm_exit_now: { parameters: ["i32"], result: "void" },
+  glm_rpc_serve: { parameters: ["buffer", "i32", "i32", "buffer"], result: "i32" },
   glm_engine_open: {
     // model, then n_ctx, n_threads, n_slots, n_batch, padding, gather_ms, type_k, type_v,
     // flash_attn, prefill_budget, cache_ram_mib, then wake.
@@ -81,7 +84,7 @@ export function openDenoLibrary(path: string): NativeLibrary {
       const callback = Deno.UnsafeCallback.threadSafe({ parameters: [], result: "void" }, onWake);
       return { pointer: callback.pointer, close: () => callback.close() };
     },
-    modelOpen: (path, gpuLayers, load, hugePages, loadMtp, wake) =>
+    modelOpen: (path, gpuLayers, load, hugePages, loadMtp, placement, wake) =>
       handle(
         call(
           "glm_model_open",
@@ -90,6 +93,9 @@ export function openDenoLibrary(path: string): NativeLibrary {
           load,
           hugePages ? 1 : 0,
           loadMtp ? 1 : 0,
+          cString(placement.rpc),
+          placement.tensorSplit.length > 0 ? placement.tensorSplit : null,
+          placement.tensorSplit.length,
           wake.pointer,
         ),
       ),
@@ -101,6 +107,13 @@ export function openDenoLibrary(path: string): NativeLibrary {
       call("glm_model_set_visible_tokens", model, tokens, tokens.length),
     setDraftModel: (target, draft) => call("glm_model_set_draft", target, draft),
     setMtpDrafting: (model, on) => call("glm_model_set_mtp_drafting", model, on ? 1 : 0),
+    fatalError: () => Deno.UnsafePointerView.getCString(call("glm_fatal_error")),
+    exitNow: (code) => {
+      call("glm_exit_now", code);
+      throw new Error("unreachable: glm_exit_now returned");
+    },
+    rpcServe: (host, port, threads, cacheDir) =>
+      call("glm_rpc_serve", cString(host), port, threads, cString(cacheDir)),
     tokenize: (model, text, parseSpecial, out) =>
       call("glm_tokenize", model, text, text.length, parseSpecial ? 1 : 0, out, out.length),
     detokenize: (model, tokens, out) =>

@@ -19,6 +19,7 @@ export interface NativeLibrary {
     load: number,
     hugePages: boolean,
     loadMtp: boolean,
+    placement: { rpc: string; tensorSplit: Float32Array },
     wake: WakeCallback,
   ): NativeHandle | null;
   modelStatus(model: NativeHandle): number;
@@ -30,6 +31,12 @@ export interface NativeLibrary {
   setDraftModel(target: NativeHandle, draft: NativeHandle): number;
   /** Makes engines draft with the model's own MTP head; before engineOpen. */
   setMtpDrafting(model: NativeHandle, on: boolean): number;
+  /** "" until ggml hits an error it cannot return; then what it said. */
+  fatalError(): string;
+  /** Ends the process at once, without exit handlers. */
+  exitNow(code: number): never;
+  /** Serves this machine's devices to RPC clients; blocks for good unless it cannot listen. */
+  rpcServe(host: string, port: number, threads: number, cacheDir: string): number;
   tokenize(model: NativeHandle, text: Uint8Array, parseSpecial: boolean, out: Int32Array): number;
   detokenize(model: NativeHandle, tokens: Int32Array, out: Uint8Array): number;
 

@@ -48,10 +48,11 @@ export interface EngineOptions {
    */
   cacheRamMib?: number;
   /**
-   * Speculation by prompt lookup: each step, a generating request may draft up to this many
-   * tokens copied from where its last few tokens occurred before in its prompt or reply, and
-   * the same batch checks them; drafts the model would not have sampled are dropped, so the
-   * output is the same. 0 turns it off (the default; requests may set their own).
+   * Speculation: each step, a generating request may draft up to this many tokens, and the
+   * same batch checks them; drafts the model would not have sampled are dropped, so the output
+   * is the same. They are copied from where its last few tokens occurred before in its prompt
+   * or reply (prompt lookup), unless `draftModel` or `mtp` guesses them. 0 turns it off (the
+   * default; requests may set their own).
    */
   draftMax?: number;
   /**
@@ -64,6 +65,18 @@ export interface EngineOptions {
    * `draftMax` tokens with it in place of prompt lookup. A model without one is refused.
    */
   mtp?: boolean;
+  /**
+   * llama.cpp RPC workers ("host:port") whose devices take the offloaded layers (`gpuLayers`)
+   * before this machine's GPUs; a worker that does not answer fails the open, naming it.
+   */
+  rpc?: string[];
+  /** Each device's share of the offloaded layers, in that order (default: by free memory). */
+  tensorSplit?: number[];
+  /**
+   * Called once if ggml hits an error it cannot return (a lost RPC worker): every running
+   * request has then failed, and the engine serves nothing more; the caller should exit.
+   */
+  onFatal?: (message: string) => void;
   /**
    * Special tokens, by text, that generated text shows even where the GGUF types them CONTROL
    * (the reply markers a chat format parses); picked once the model is known.
@@ -95,6 +108,10 @@ export interface ModelInfo {
   nCtxTrain: number;
   /** Next-token (MTP) prediction layers the GGUF carries; 0 for none. */
   nLayerNextn: number;
+  /** Trunk layers. */
+  nLayer: number;
+  /** The devices the model's layers may go to: RPC workers' and GPUs, not the CPU. */
+  devices: Array<{ name: string; description: string }>;
   /** Context available to one request (ctxSize / slots). */
   nCtxSlot: number;
   nSlots: number;
@@ -129,7 +146,7 @@ export interface GenerationParams {
   grammar?: string;
   /** Record each token's log-probability and this many likeliest alternatives (0–20). */
   logprobs?: number;
-  /** Tokens a step may draft by prompt lookup (0–64); default the engine's `draftMax`. */
+  /** Tokens a step may draft (0–64); default the engine's `draftMax`. */
   draftMax?: number;
 }
 
@@ -192,9 +209,19 @@ export interface EngineStats {
   rowsMs: number[] | null;
   hostCache: HostCacheStats;
   speculation: SpeculationStats;
+  /** Where the weights (`model`), the KV cache (`context`) and scratch (`compute`) live. */
+  memory: BufferMemory[];
 }
 
-/** Prompt-lookup speculation since the engine opened. */
+/** Bytes one buffer type holds, such as "CPU" or "RPC0[host:port]". */
+export interface BufferMemory {
+  buffer: string;
+  model: number;
+  context: number;
+  compute: number;
+}
+
+/** Speculation since the engine opened. */
 export interface SpeculationStats {
   /** Tokens drafted and decoded for checking. */
   drafted: number;

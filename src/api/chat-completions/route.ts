@@ -31,7 +31,10 @@ export function chatCompletionsRoute(
       }
       const includeUsage = body.stream_options?.include_usage === true;
       const chunks = completionChunks(run.identity, run.events, includeUsage, run.report);
-      return run.stream(dataEvents(chunks), { doneMarker: true });
+      return run.stream(
+        dataEvents(chunks, () => request.signal.aborted),
+        { doneMarker: true },
+      );
     },
     {
       body: ChatCompletionRequest,
