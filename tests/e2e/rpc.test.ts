@@ -110,6 +110,24 @@ test("a model split over two workers replies token for token as it does locally"
   for (const entry of onWorkers) expect(entry.weights_mib).toBeGreaterThan(10);
 }, 60_000);
 
+test("--tensor-split sets each worker's share of the layers", async () => {
+  const model = ["--model", randomQ4ModelPath(), "--ctx-size", "1024", "--parallel", "1"];
+  const weights = async (split: string) => {
+    await using server = await startServer({ args: [...model, ...rpcArgs(), "-ts", split] });
+    const slots = (await rawRequest(server, "/slots")).body as {
+      memory: Array<{ buffer: string; weights_mib: number }>;
+    };
+    return workers.map(
+      (worker) =>
+        slots.memory.find((entry) => entry.buffer.includes(worker.endpoint))?.weights_mib ?? 0,
+    );
+  };
+  const [firstHeavy, secondLight] = await weights("5,1");
+  const [firstLight, secondHeavy] = await weights("1,5");
+  expect(firstHeavy).toBeGreaterThan(2 * (secondLight ?? 0));
+  expect(secondHeavy).toBeGreaterThan(2 * (firstLight ?? 0));
+}, 60_000);
+
 test("over the workers, a stream and a tool call read as they do locally", async () => {
   const glm4 = families[0];
   if (!glm4) throw new Error("no GLM-4 family");
