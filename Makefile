@@ -202,8 +202,9 @@ $(AGENTS)/.installed:
 
 agents: $(AGENTS)/.installed
 
+# The HTTP edge tests hold 2,000 sockets: the soft open-file limit goes up to the hard one.
 test-ts: all reference browser agents
-	$(TEST_ENV) $(BUN) test --timeout 60000 $(TESTS)
+	ulimit -Sn $$(ulimit -Hn) 2>/dev/null; $(TEST_ENV) $(BUN) test --timeout 60000 $(TESTS)
 
 # The engine and server suites again under Deno (ffi-deno.ts, Deno.serve).
 test-deno: all $(DENO)

@@ -6,6 +6,12 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import embeddedLibrary from "../build/libglm.so" with { type: "file" };
+import embeddedScalar from "../node_modules/@scalar/api-reference/dist/browser/standalone.js" with {
+  type: "file",
+};
+
+// /docs reads the embedded API reference bundle straight from the executable.
+process.env.GLM_SCALAR_BUNDLE ??= embeddedScalar;
 
 if (!process.env.GLM_LIBRARY) {
   const folder = mkdtempSync(join(tmpdir(), "glm-serve-lib-"));

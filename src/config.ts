@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { type Static, Type as t } from "@sinclair/typebox";
 import { Value } from "@sinclair/typebox/value";
 
@@ -39,7 +40,10 @@ export const ConfigSchema = t.Object({
   rpc: t.Array(t.String({ pattern: "^(\\[[0-9a-fA-F:.]+\\]|[^\\s:,\\[\\]]+):[0-9]{1,5}$" })),
   tensorSplit: t.Array(t.Number({ minimum: 0 })),
   apiKeys: t.Array(t.String({ minLength: 1 })),
-  corsOrigin: t.String({ minLength: 1 }),
+  corsOrigin: t.Array(t.String({ minLength: 1 })),
+  timeout: t.Number({ exclusiveMinimum: 0 }),
+  keepAlive: t.Integer({ minimum: 1, maximum: 255 }),
+  maxConnections: t.Integer({ minimum: 1 }),
   queueLimit: t.Integer({ minimum: 0 }),
   maxBody: t.Integer({ minimum: 1024 }),
   drainSeconds: t.Number({ minimum: 0 }),
@@ -217,8 +221,26 @@ export const FLAGS: Flag[] = [
   {
     key: "corsOrigin",
     names: ["--cors-origin"],
-    kind: "string",
-    help: "Access-Control-Allow-Origin (default *)",
+    kind: "list",
+    help: "web origins (https://app.example,...) whose pages may read replies, or * for any (default: none without --api-key, any with one)",
+  },
+  {
+    key: "timeout",
+    names: ["--timeout", "-to"],
+    kind: "number",
+    help: "seconds a request's body may take to arrive, else 408 (default 30); generation is never cut by it",
+  },
+  {
+    key: "keepAlive",
+    names: ["--keep-alive"],
+    kind: "integer",
+    help: "seconds an idle keep-alive connection stays open between requests, 1-255 (default 60)",
+  },
+  {
+    key: "maxConnections",
+    names: ["--max-connections"],
+    kind: "integer",
+    help: "requests received or worked on at once; beyond it 503 at once, /health excepted (default: the open-file limit less 64)",
   },
   {
     key: "queueLimit",
@@ -260,6 +282,21 @@ export const FLAGS: Flag[] = [
   { key: "version", names: ["--version"], kind: "boolean", env: [], help: "print the version" },
 ];
 
+/** File descriptors kept back for what is not a client: the model, libraries, RPC workers. */
+const RESERVED_DESCRIPTORS = 64;
+
+/** --max-connections' default: what this process's open-file limit leaves for clients. */
+function defaultMaxConnections(): number {
+  try {
+    const limits = readFileSync("/proc/self/limits", "utf8");
+    const soft = Number(/^Max open files\s+(\d+)/m.exec(limits)?.[1]);
+    if (soft > 2 * RESERVED_DESCRIPTORS) return soft - RESERVED_DESCRIPTORS;
+  } catch {
+    // not Linux: the common default below
+  }
+  return 1024 - RESERVED_DESCRIPTORS;
+}
+
 const DEFAULTS: Config = {
   host: "127.0.0.1",
   port: 8000,
@@ -279,7 +316,10 @@ const DEFAULTS: Config = {
   rpc: [],
   tensorSplit: [],
   apiKeys: [],
-  corsOrigin: "*",
+  corsOrigin: [],
+  timeout: 30,
+  keepAlive: 60,
+  maxConnections: defaultMaxConnections(),
   queueLimit: 64,
   maxBody: 8 * 1024 * 1024,
   drainSeconds: 10,

@@ -2,7 +2,9 @@ import { basename, extname } from "node:path";
 import process from "node:process";
 import { createApp } from "./api/app.ts";
 import { CompletionService } from "./api/completion-service.ts";
+import { corsPolicy } from "./api/cors.ts";
 import { Metrics } from "./api/metrics.ts";
+import { capRequests } from "./api/request-cap.ts";
 import { ServerState } from "./api/server-state.ts";
 import { createChatFormat, detectChatFamily, replyMarkers } from "./chat/index.ts";
 import type { ChatFamily } from "./chat/types.ts";
@@ -44,11 +46,16 @@ export async function startServer(
   const log = new RequestLog();
   const metrics = new Metrics();
   const app = createApp(state, config, log, metrics);
+  const cappedFetch = capRequests((request) => app.fetch(request), config.maxConnections);
   const countedFetch = async (request: Request) => {
-    const response = await app.fetch(request);
-    metrics.request(new URL(request.url).pathname, response.status);
+    const routed = routable(request);
+    const response = await cappedFetch(routed);
+    metrics.request(new URL(routed.url).pathname, response.status);
     return response;
   };
+  const cors = corsPolicy(config.corsOrigin, config.apiKeys.length > 0);
+  const warning = cors.warning();
+  if (warning) console.error(`glm-serve: warning: ${warning}`);
   const listener = await listen(countedFetch, config);
   const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${listener.port}`;
   console.error(
@@ -113,7 +120,7 @@ export async function startServer(
     ? "the built-in demo model (pass --model path/to/model.gguf to serve a real one)"
     : modelPath;
   console.log(
-    `glm-serve ready on ${url} · model ${modelId} (${info.arch}, ${family} format) from ${what} · ${info.nCtxSlot} tokens per slot × ${config.parallel} slots${config.ctxSize === undefined ? " (--ctx-size to change)" : ""} · ${config.threads ?? "all"} threads · ${speculationLine(config)}${config.rpc.length > 0 ? ` · weights on ${weightsLine(engine)}` : ""}`,
+    `glm-serve ready on ${url} · model ${modelId} (${info.arch}, ${family} format) from ${what} · ${info.nCtxSlot} tokens per slot × ${config.parallel} slots${config.ctxSize === undefined ? " (--ctx-size to change)" : ""} · ${config.threads ?? "all"} threads · ${speculationLine(config)}${config.rpc.length > 0 ? ` · weights on ${weightsLine(engine)}` : ""} · ${cors.describe()}`,
   );
   return {
     url,
@@ -157,6 +164,19 @@ function speculationLine(config: Config): string {
   return "drafts by prompt lookup";
 }
 
+/**
+ * Elysia finds the path from the URL's 12th character on, past "https://" and a host of at
+ * least 3 characters; a shorter Host ("Host: x") would route every request wrong, and with no
+ * Host at all (HTTP/1.0) Bun's URL is the bare path. Such a request is re-addressed to a
+ * longer host with the same path (and the same body and signal).
+ */
+function routable(request: Request): Request {
+  const url = URL.canParse(request.url) ? new URL(request.url) : undefined;
+  if (url && url.host.length >= 4) return request;
+  const path = url ? `${url.pathname}${url.search}` : request.url;
+  return new Request(new URL(path, "http://localhost").href, request);
+}
+
 type Fetch = (request: Request) => Response | Promise<Response>;
 
 interface DenoServe {
@@ -174,8 +194,17 @@ async function listen(fetch: Fetch, config: Config): Promise<Listener> {
         hostname: config.host,
         // A little over the limit, so the API's own 413 answers most oversized bodies.
         maxRequestBodySize: config.maxBody + 64 * 1024,
-        idleTimeout: 0,
-        fetch,
+        // A keep-alive connection idle between requests closes after this.
+        idleTimeout: config.keepAlive,
+        // While a request is handled nothing idles it out: a non-streamed answer may take
+        // minutes, and a body that stops arriving gets its 408 from --timeout instead. Streams
+        // send a ping comment when quiet, so their connections never sit idle.
+        async fetch(request, self) {
+          self.timeout(request, 0);
+          const response = await fetch(request);
+          self.timeout(request, config.keepAlive);
+          return response;
+        },
       });
       // Called once requests are drained: responses still flushing their last bytes may finish,
       // then whatever connection is left is closed.

@@ -6,6 +6,8 @@ import { ApiError } from "./api-error.ts";
 import { createKeyCheck, presentedKey } from "./auth.ts";
 import { chatCompletionsRoute } from "./chat-completions/route.ts";
 import { chatPageRoute } from "./chat-page-route.ts";
+import { corsPolicy } from "./cors.ts";
+import { docsAssetsRoute, PAGE_POLICY, SCALAR_BUNDLE_ROUTE } from "./docs-assets.ts";
 import { toApiError } from "./error-mapper.ts";
 import { healthRoute } from "./health-route.ts";
 import { anthropicErrorResponse } from "./messages/errors.ts";
@@ -19,7 +21,9 @@ import { slotsRoute } from "./slots-route.ts";
 import { textCompletionsRoute } from "./text-completions-route.ts";
 import { tokenizeRoutes } from "./tokenize-route.ts";
 
-export type AppConfig = Pick<Config, "apiKeys" | "corsOrigin" | "maxBody">;
+type ScalarOptions = NonNullable<NonNullable<Parameters<typeof openapi>[0]>["scalar"]>;
+
+export type AppConfig = Pick<Config, "apiKeys" | "corsOrigin" | "maxBody" | "timeout">;
 
 /** Which methods each route answers, so a wrong method gets 405 rather than 404. */
 const ROUTE_METHODS: Array<[RegExp, string[]]> = [
@@ -47,13 +51,8 @@ export function createApp(
   log: RequestLog,
   metrics: Metrics = new Metrics(),
 ) {
-  const cors = {
-    "access-control-allow-origin": config.corsOrigin,
-    "access-control-allow-methods": "GET, POST, OPTIONS",
-    "access-control-allow-headers":
-      "authorization, content-type, x-api-key, anthropic-version, anthropic-beta",
-    "access-control-max-age": "86400",
-  };
+  const policy = corsPolicy(config.corsOrigin, config.apiKeys.length > 0);
+  const corsOf = (request: Request) => policy.headers(request.headers.get("origin"));
   const keyIsValid = config.apiKeys.length > 0 ? createKeyCheck(config.apiKeys) : null;
 
   const onCompletion = (record: CompletionRecord) => {
@@ -63,6 +62,7 @@ export function createApp(
 
   return new Elysia()
     .onRequest(({ request, set }) => {
+      const cors = corsOf(request);
       Object.assign(set.headers, cors);
       if (request.method === "OPTIONS") return new Response(null, { status: 204, headers: cors });
       const length = Number(request.headers.get("content-length") ?? 0);
@@ -86,9 +86,9 @@ export function createApp(
       }
     })
     .onParse({ as: "global" }, async ({ request }) => {
-      // A body without Content-Length (chunked) escapes the check above; count it as it arrives.
-      if (request.headers.has("content-length")) return undefined;
-      const text = await readUpTo(request, config.maxBody);
+      // Read here, not by Elysia: a chunked body escapes the Content-Length check above, and any
+      // body may stop arriving (--timeout).
+      const text = await readUpTo(request, config.maxBody, config.timeout * 1000);
       try {
         return JSON.parse(text);
       } catch {
@@ -102,7 +102,7 @@ export function createApp(
         apiError = wrongMethod(path, request.method) ?? apiError;
       log.failure(request.method, path, apiError.status, apiError.code);
       const shape = ERROR_SHAPES.find(([pattern]) => pattern.test(path))?.[1];
-      return shape ? shape(apiError, cors) : apiError.asResponse(cors);
+      return shape ? shape(apiError, corsOf(request)) : apiError.asResponse(corsOf(request));
     })
     .use(chatPageRoute())
     .use(healthRoute(state))
@@ -114,9 +114,16 @@ export function createApp(
     .use(textCompletionsRoute(state, onCompletion))
     .use(messagesRoutes(state, onCompletion, log))
     .use(responsesRoutes(state, onCompletion, log))
+    .use(docsAssetsRoute())
+    .onAfterHandle(({ request, set }) => {
+      const path = new URL(request.url).pathname;
+      if (path === "/docs") set.headers["content-security-policy"] = PAGE_POLICY;
+    })
     .use(
       openapi({
         path: "/docs",
+        // Scalar's own defaults fill in the rest; its types ask for every field.
+        scalar: { cdn: SCALAR_BUNDLE_ROUTE, withDefaultFonts: false } as ScalarOptions,
         documentation: {
           info: {
             title: "glm-serve",
@@ -137,19 +144,47 @@ function tooLarge(length: number, limit: number): ApiError {
   );
 }
 
-async function readUpTo(request: Request, limit: number): Promise<string> {
+/** The body as text, refused past `limit` bytes or when it has not all come within `ms`. */
+async function readUpTo(request: Request, limit: number, ms: number): Promise<string> {
   const chunks: Uint8Array[] = [];
   let length = 0;
   const reader = request.body?.getReader();
-  for (let next = await reader?.read(); next && !next.done; next = await reader?.read()) {
-    length += next.value.byteLength;
-    if (length > limit) {
-      await reader?.cancel();
-      throw tooLarge(length, limit);
+  if (!reader) return "";
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<"late">((resolve) => {
+    timer = setTimeout(() => resolve("late"), ms);
+  });
+  try {
+    for (;;) {
+      const next = await Promise.race([reader.read(), late]);
+      if (next === "late") {
+        void reader.cancel().catch(() => {});
+        throw bodyTimeout(ms);
+      }
+      if (next.done) break;
+      length += next.value.byteLength;
+      if (length > limit) {
+        await reader.cancel();
+        throw tooLarge(length, limit);
+      }
+      chunks.push(next.value);
     }
-    chunks.push(next.value);
+  } finally {
+    clearTimeout(timer);
   }
   return Buffer.concat(chunks).toString("utf8");
+}
+
+/** 408, and the connection closes: its client stopped sending mid-body. */
+function bodyTimeout(ms: number): ApiError {
+  return new ApiError(
+    408,
+    `the request body did not arrive within ${ms / 1000} s (--timeout)`,
+    "invalid_request_error",
+    "request_timeout",
+    null,
+    { connection: "close" },
+  );
 }
 
 function wrongMethod(path: string, method: string): ApiError | undefined {

@@ -8,7 +8,7 @@ function loadingApp(config: Partial<AppConfig> = {}) {
   const lines: string[] = [];
   const app = createApp(
     new ServerState("m"),
-    { apiKeys: [], corsOrigin: "*", maxBody: 1 << 20, ...config },
+    { apiKeys: [], corsOrigin: ["*"], maxBody: 1 << 20, timeout: 30, ...config },
     new RequestLog((line) => lines.push(line)),
   );
   return { app, lines };
@@ -86,7 +86,7 @@ describe("while the model loads", () => {
     state.loadProgress = 0.42;
     const app = createApp(
       state,
-      { apiKeys: [], corsOrigin: "*", maxBody: 1 << 20 },
+      { apiKeys: [], corsOrigin: ["*"], maxBody: 1 << 20, timeout: 30 },
       new RequestLog(() => {}),
     );
     const response = await call(app, "/health");
@@ -105,7 +105,7 @@ describe("while the model loads", () => {
     await state.drain(0);
     const app = createApp(
       state,
-      { apiKeys: [], corsOrigin: "*", maxBody: 1 << 20 },
+      { apiKeys: [], corsOrigin: ["*"], maxBody: 1 << 20, timeout: 30 },
       new RequestLog(() => {}),
     );
     const response = await call(app, "/health");
@@ -165,7 +165,7 @@ describe("routing errors", () => {
 
 describe("CORS", () => {
   test("a preflight OPTIONS is 204 with the access-control headers", async () => {
-    const { app } = loadingApp({ corsOrigin: "https://app.example" });
+    const { app } = loadingApp({ corsOrigin: ["https://app.example"] });
     const response = await app.handle(
       new Request("http://localhost/v1/chat/completions", {
         method: "OPTIONS",

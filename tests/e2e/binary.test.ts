@@ -32,7 +32,10 @@ async function serveOnce(binary: string, folder: string, args: string[]) {
       body: JSON.stringify({ messages: [{ role: "user", content: "hi" }] }),
     });
     const body = (await response.json()) as { choices: Array<{ message: { content: string } }> };
-    return { readyMs, content: body.choices[0]?.message.content ?? "" };
+    // /docs's API reference comes from inside the binary too.
+    const scalar = await fetch(`${url}/docs/scalar.js`);
+    const scalarBytes = scalar.ok ? (await scalar.arrayBuffer()).byteLength : 0;
+    return { readyMs, content: body.choices[0]?.message.content ?? "", scalarBytes };
   } finally {
     child.kill("SIGKILL");
     await child.exited;
@@ -60,6 +63,10 @@ test("the single binary, copied alone into an empty folder, serves the demo mode
 
     const demo = await serveOnce(binary, alone, []);
     expect(demo.content).toContain("demo model");
+    expect(demo.scalarBytes).toBeGreaterThan(1_000_000);
+    const worker = Bun.spawnSync([binary, "rpc-worker", "--help"], { cwd: alone });
+    expect(worker.exitCode).toBe(0);
+    expect(worker.stdout.toString()).toContain("glm-serve rpc-worker");
     const model = scriptedModelPath({ chain: ["\n", "From", " the", " binary"] });
     const real = await serveOnce(binary, alone, ["--model", model]);
     expect(real.content).toBe("From the binary");

@@ -76,9 +76,13 @@ test("a stream ends at a stop string met inside a drafted run, as it does withou
 });
 
 test("--spec draft with a --draft-model reads the same as --spec off, and says so at startup", async () => {
-  expect(drafting.readyLine).toMatch(/drafts by model-\d+\.gguf$/);
-  expect(speculating.readyLine).toMatch(/drafts by prompt lookup$/);
-  expect(plain.readyLine).toMatch(/no speculation$/);
+  expect(drafting.readyLine).toMatch(/ · drafts by model-\d+\.gguf · /);
+  expect(speculating.readyLine).toMatch(/ · drafts by prompt lookup · /);
+  expect(plain.readyLine).toMatch(/ · no speculation · /);
+  // Without an API key, no other web origin may read replies.
+  expect(plain.readyLine).toMatch(
+    / · no other web origin may call it \(--cors-origin to allow one\)$/,
+  );
   const [on, off] = await Promise.all(
     [drafting, plain].map((server) => server.client.chat.completions.create(ask)),
   );
@@ -96,7 +100,7 @@ test("--spec mtp drafts with the model's MTP layers, and a reply reads the same 
   const common = ["--model", path, "--ctx-size", "2048", "--parallel", "1"];
   await using mtp = await startServer({ args: [...common, "--spec", "mtp"] });
   await using off = await startServer({ args: [...common, "--spec", "off"] });
-  expect(mtp.readyLine).toMatch(/drafts by its MTP layers$/);
+  expect(mtp.readyLine).toMatch(/ · drafts by its MTP layers · /);
   const request = { ...ask, temperature: 0, ignore_eos: true } as typeof ask;
   const [on, plainReply] = await Promise.all(
     [mtp, off].map((server) => server.client.chat.completions.create(request)),

@@ -1,0 +1,38 @@
+import { ApiError } from "./api-error.ts";
+import { anthropicErrorResponse } from "./messages/errors.ts";
+
+type Fetch = (request: Request) => Response | Promise<Response>;
+
+/**
+ * Caps the requests being received or worked on at once (a stream counts until its response
+ * starts): beyond `limit`, a request gets 503 at once and its connection closes, so slow or
+ * stuck clients cannot take every file descriptor. /health is never refused, so a supervisor
+ * still sees the server answer.
+ */
+export function capRequests(fetch: Fetch, limit: number): Fetch {
+  let open = 0;
+  return async (request) => {
+    const path = new URL(request.url).pathname;
+    if (open >= limit && path !== "/health") return overCapacity(path, limit);
+    open++;
+    try {
+      return await fetch(request);
+    } finally {
+      open--;
+    }
+  };
+}
+
+function overCapacity(path: string, limit: number): Response {
+  const error = new ApiError(
+    503,
+    `the server is handling ${limit} requests, its limit (--max-connections); retry shortly`,
+    "unavailable_error",
+    "too_many_connections",
+    null,
+    { "retry-after": "1", connection: "close" },
+  );
+  return /^\/v1\/messages(\/|$)/.test(path)
+    ? anthropicErrorResponse(error, {})
+    : error.asResponse();
+}

@@ -1,0 +1,187 @@
+import { expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { type ServerProcess, startServer } from "./server-process.ts";
+
+const ask = [{ role: "user" as const, content: "go" }];
+
+function residentMiB(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  return Number(/^VmRSS:\s+(\d+) kB/m.exec(status)?.[1] ?? 0) / 1024;
+}
+
+async function healthMs(server: ServerProcess): Promise<number> {
+  const started = performance.now();
+  const response = await fetch(`${server.url}/health`);
+  await response.text();
+  expect(response.status).toBe(200);
+  return performance.now() - started;
+}
+
+/** A raw socket that sends a POST's headers and a few bytes of its 100,000-byte body. */
+async function halfSentBody(port: number, onClose: () => void, onData: (text: string) => void) {
+  const socket = await Bun.connect({
+    hostname: "127.0.0.1",
+    port,
+    socket: {
+      data: (_socket, data) => onData(new TextDecoder().decode(data)),
+      close: onClose,
+      error: onClose,
+    },
+  });
+  socket.write(
+    'POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{"mod',
+  );
+  return socket;
+}
+
+test("2,000 sockets with half-sent bodies get 408 and are closed within --timeout, while /health stays fast", async () => {
+  await using server = await startServer({
+    model: { chain: [" hi"] },
+    args: ["--timeout", "2", "--max-connections", "4000"],
+  });
+  const port = Number(new URL(server.url).port);
+  const rssBefore = residentMiB(server.process.pid);
+  const opened = performance.now();
+  const holder = Bun.spawn(
+    [
+      process.execPath,
+      join(import.meta.dir, "..", "support", "half-sent-bodies.ts"),
+      String(port),
+      "2000",
+      "6000",
+    ],
+    { stdout: "pipe", stderr: "inherit" },
+  );
+  const lines = holder.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let output = "";
+  while (!output.includes("opened\n")) {
+    const { value, done } = await lines.read();
+    if (done) break;
+    output += value;
+  }
+  // Every socket is now waiting on its body; their deadlines pass while /health is timed.
+  let slowest = 0;
+  while (holder.exitCode === null && performance.now() - opened < 15_000) {
+    slowest = Math.max(slowest, await healthMs(server));
+    await Bun.sleep(50);
+  }
+  for (let next = await lines.read(); !next.done; next = await lines.read()) output += next.value;
+  const [first, report] = output.trim().split("\n");
+  expect(first).toBe("opened");
+  const { closed, timeouts, ms } = JSON.parse(report ?? "{}") as Record<string, number>;
+  expect(closed).toBe(2000);
+  expect(timeouts).toBe(2000);
+  // All were open before the first 2 s deadline passed, so all close within 2 s of that.
+  expect(ms).toBeLessThan(2000 + 2000);
+  console.log(
+    `2,000 half-sent bodies: all 408 and closed ${(ms ?? 0).toFixed(0)} ms after they were open; slowest /health ${slowest.toFixed(1)} ms`,
+  );
+  expect(slowest, `slowest /health: ${slowest.toFixed(1)} ms`).toBeLessThan(50);
+  expect(residentMiB(server.process.pid) - rssBefore).toBeLessThan(200);
+  // And it serves as before.
+  const reply = await server.client.chat.completions.create({ model: "x", messages: ask });
+  expect(reply.choices[0]?.message.content).toBe(" hi");
+}, 60_000);
+
+test("a non-streamed generation longer than --timeout and --keep-alive is not cut; an idle connection is", async () => {
+  await using server = await startServer({
+    model: { chain: [" tick", " tock"], loop: true },
+    args: [
+      ...["--timeout", "1", "--keep-alive", "1", "--spec", "off"],
+      ...["--ctx-size", "32768", "--parallel", "1"],
+    ],
+  });
+  // How long an idle keep-alive connection lasts here (Bun closes idle sockets in ticks of a
+  // few seconds, so --keep-alive 1 means 1 to about 4 s).
+  const port = Number(new URL(server.url).port);
+  let closedAt = 0;
+  const socket = await Bun.connect({
+    hostname: "127.0.0.1",
+    port,
+    socket: {
+      data() {},
+      close: () => {
+        closedAt = performance.now();
+      },
+    },
+  });
+  const sent = performance.now();
+  socket.write("GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+  while (closedAt === 0 && performance.now() - sent < 10_000) await Bun.sleep(20);
+  expect(closedAt).toBeGreaterThan(0);
+  const idleClose = closedAt - sent;
+  // A non-streamed answer sends nothing until it is done: make one outlast that by half.
+  const generate = async (tokens: number) => {
+    const started = performance.now();
+    const reply = await server.client.chat.completions.create({
+      model: "x",
+      messages: ask,
+      max_tokens: tokens,
+    });
+    expect(reply.usage?.completion_tokens).toBe(tokens);
+    return performance.now() - started;
+  };
+  // Later tokens cost more (attention over a longer history), so the estimate only grows.
+  const msPerToken = (await generate(2000)) / 2000;
+  const tokens = Math.min(16_000, Math.ceil((1.6 * idleClose) / msPerToken));
+  expect(await generate(tokens)).toBeGreaterThan(1.5 * idleClose);
+}, 60_000);
+
+test("a Host of one character is routed like any other", async () => {
+  await using server = await startServer({ model: { chain: [" hi"] } });
+  const port = Number(new URL(server.url).port);
+  let answer = "";
+  const socket = await Bun.connect({
+    hostname: "127.0.0.1",
+    port,
+    socket: {
+      data: (_socket, data) => {
+        answer += new TextDecoder().decode(data);
+      },
+    },
+  });
+  const body = JSON.stringify({ model: "x", messages: ask });
+  socket.write(
+    `POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`,
+  );
+  const deadline = performance.now() + 5000;
+  while (!answer.includes('"finish_reason"') && performance.now() < deadline) await Bun.sleep(20);
+  socket.end();
+  expect(answer.startsWith("HTTP/1.1 200")).toBe(true);
+  expect(answer).toContain('"content":" hi"');
+});
+
+test("requests beyond --max-connections get 503 at once, /health still answers, and the server serves once they go", async () => {
+  await using server = await startServer({
+    model: { chain: [" hi"] },
+    args: ["--max-connections", "50", "--timeout", "20"],
+  });
+  const port = Number(new URL(server.url).port);
+  const held = [];
+  for (let i = 0; i < 50; i++)
+    held.push(
+      await halfSentBody(
+        port,
+        () => {},
+        () => {},
+      ),
+    );
+  await Bun.sleep(200);
+  const started = performance.now();
+  const refused = await fetch(`${server.url}/v1/chat/completions`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ model: "x", messages: ask }),
+  });
+  expect(performance.now() - started).toBeLessThan(500);
+  expect(refused.status).toBe(503);
+  expect(((await refused.json()) as { error: { code: string } }).error.code).toBe(
+    "too_many_connections",
+  );
+  expect(await healthMs(server)).toBeLessThan(50);
+  for (const socket of held) socket.end();
+  await Bun.sleep(300);
+  const reply = await server.client.chat.completions.create({ model: "x", messages: ask });
+  expect(reply.choices[0]?.message.content).toBe(" hi");
+}, 60_000);
