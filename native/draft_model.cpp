@@ -109,25 +109,17 @@ std::string draft_mismatch(const glm_model *target, const glm_model *draft) {
     const std::string a = token_text(tv, t);
     const std::string b = token_text(dv, t);
     if (a != b)
-      return "token " + std::to_string(t) + " is \"" + json_escape(a) + "\" in the target and \"" +
-             json_escape(b) + "\" in the draft model";
+      return "token " + std::to_string(t) + " is " + json_escape(a) + " in the target and " +
+             json_escape(b) + " in the draft model";
   }
   return "";
 }
 
 bool open_draft_context(glm_engine *e, int32_t n_ctx, int32_t n_threads, int32_t n_slots) {
   DraftContext &d = e->draft;
-  auto params = llama_context_default_params();
-  params.n_ctx = static_cast<uint32_t>(n_ctx);
-  params.n_batch = static_cast<uint32_t>(e->n_batch);
-  params.n_ubatch = static_cast<uint32_t>(std::min(e->n_batch, 512));
-  params.n_seq_max = static_cast<uint32_t>(n_slots);
-  params.n_threads = n_threads;
-  params.n_threads_batch = n_threads;
-  params.no_perf = true;
-  params.kv_unified = false;
   glm_reset_llama_log_error();
-  d.ctx = llama_init_from_model(e->model->draft->model, params);
+  d.ctx = llama_init_from_model(e->model->draft->model,
+                                slot_context_params(e, n_ctx, n_threads, n_slots));
   if (d.ctx == nullptr) {
     glm_fail(GLM_ERR_INTERNAL,
              "cannot create the draft model's context: " + glm_last_llama_log_error());

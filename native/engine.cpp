@@ -4,6 +4,23 @@
 
 #include "internal.h"
 
+// One KV stream per slot: attention then spans only the slot's own cells. A unified cache would
+// make every token's attention walk (masked) past the other slots' cached histories too, which
+// measured 5-8% slower on a long second-turn prompt.
+llama_context_params slot_context_params(const glm_engine *e, int32_t n_ctx, int32_t n_threads,
+                                         int32_t n_slots) {
+  auto params = llama_context_default_params();
+  params.n_ctx = static_cast<uint32_t>(n_ctx);
+  params.n_batch = static_cast<uint32_t>(e->n_batch);
+  params.n_ubatch = static_cast<uint32_t>(std::min(e->n_batch, 512));
+  params.n_seq_max = static_cast<uint32_t>(n_slots);
+  params.n_threads = n_threads;
+  params.n_threads_batch = n_threads;
+  params.no_perf = true;
+  params.kv_unified = false;
+  return params;
+}
+
 void engine_wake(glm_engine *e) {
   if (e->wake == nullptr || e->wake_pending.exchange(true)) return;
   {
@@ -41,23 +58,12 @@ bool is_kv_type(int32_t type) {
   return type == GLM_KV_F16 || type == GLM_KV_Q8_0 || type == GLM_KV_Q4_0;
 }
 
-// One KV stream per slot: attention then spans only the slot's own cells. A unified cache would
-// make every token's attention walk (masked) past the other slots' cached histories too, which
-// measured 5-8% slower on a long second-turn prompt.
 llama_context *create_context(glm_engine *e, int32_t n_ctx, int32_t n_threads, int32_t n_slots,
                               const KvOptions &kv) {
-  auto params = llama_context_default_params();
+  auto params = slot_context_params(e, n_ctx, n_threads, n_slots);
   params.type_k = static_cast<ggml_type>(kv.type_k);
   params.type_v = static_cast<ggml_type>(kv.type_v);
   params.flash_attn_type = static_cast<llama_flash_attn_type>(kv.flash_attn);
-  params.n_ctx = static_cast<uint32_t>(n_ctx);
-  params.n_batch = static_cast<uint32_t>(e->n_batch);
-  params.n_ubatch = static_cast<uint32_t>(std::min(e->n_batch, 512));
-  params.n_seq_max = static_cast<uint32_t>(n_slots);
-  params.n_threads = n_threads;
-  params.n_threads_batch = n_threads;
-  params.no_perf = true;
-  params.kv_unified = false;
   return llama_init_from_model(e->model->model, params);
 }
 

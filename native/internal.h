@@ -275,6 +275,10 @@ struct glm_engine {
 };
 
 void inference_loop(glm_engine *engine);
+// A context of n_ctx tokens over n_slots sequences (one KV stream each) for this engine's
+// batches: the engine's own, and its draft model's or MTP head's beside it.
+llama_context_params slot_context_params(const glm_engine *engine, int32_t n_ctx,
+                                         int32_t n_threads, int32_t n_slots);
 void batch_add(llama_batch &batch, llama_token token, llama_pos pos, llama_seq_id seq, bool logits);
 
 // Length of the common prefix of two token sequences.

@@ -3,6 +3,11 @@
 // the token after. Its context holds a KV sequence per slot, which follows every token the
 // target keeps, paired with the target's hidden state of the position before; drafting then
 // runs the head on its own hidden states, one token per slot in each of its decodes.
+//
+// The target hands over its hidden state only at rows it computes logits for: every generated
+// and drafted token, and each prompt's last. llama.cpp can hand over every row's, but stores
+// them in the order it splits a batch into per-sequence passes, which with one KV stream per
+// slot is not the batch's order, and no API says which is which; logits rows it does map back.
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
@@ -14,8 +19,8 @@
 namespace {
 
 // The hidden state that goes with a token at `pos`: the target's at pos - 1 where the slot has
-// it; zeros where it does not (after a restored or shared prefix, whose states were never
-// seen), which only makes the head's guesses there worse, never the output.
+// it; zeros where it does not (inside a prompt, or after a restored or shared prefix), which
+// only makes the head's guesses worse, never the output.
 const float *hidden_before(const MtpContext &m, const MtpSequence &seq, llama_pos pos) {
   return seq.h_pos >= 0 && seq.h_pos == pos - 1 ? seq.h.data() : m.zeros.data();
 }
@@ -69,24 +74,16 @@ llama_token best_token(const MtpContext &m, int32_t row) {
 
 bool open_mtp_context(glm_engine *e, int32_t n_ctx, int32_t n_threads, int32_t n_slots) {
   MtpContext &m = e->mtp;
-  auto params = llama_context_default_params();
+  auto params = slot_context_params(e, n_ctx, n_threads, n_slots);
   params.ctx_type = LLAMA_CONTEXT_TYPE_MTP;
-  params.n_ctx = static_cast<uint32_t>(n_ctx);
-  params.n_batch = static_cast<uint32_t>(e->n_batch);
-  params.n_ubatch = static_cast<uint32_t>(std::min(e->n_batch, 512));
-  params.n_seq_max = static_cast<uint32_t>(n_slots);
-  params.n_threads = n_threads;
-  params.n_threads_batch = n_threads;
-  params.no_perf = true;
-  params.kv_unified = false;
   glm_reset_llama_log_error();
   m.ctx = llama_init_from_model(e->model->model, params);
   if (m.ctx == nullptr) {
     glm_fail(GLM_ERR_INTERNAL, "cannot create the MTP head's context: " + glm_last_llama_log_error());
     return false;
   }
-  // The target hands over its hidden state at every row; the head only at rows it samples.
-  llama_set_embeddings_nextn(e->ctx, true, false);
+  // Both hand over hidden states at the rows they compute logits for (see the top of the file).
+  llama_set_embeddings_nextn(e->ctx, true, true);
   llama_set_embeddings_nextn(m.ctx, true, true);
   m.n_batch = e->n_batch;
   m.n_embd = llama_model_n_embd_out(e->model->model);
@@ -138,6 +135,10 @@ void follow_with_mtp(glm_engine *e) {
       if (!ok) break;
       const llama_pos pos = decoded.pos[r];
       ok = add_row(m, seq, decoded.token[r], pos, hidden_before(m, s, pos), false);
+      if (decoded.logits[r] == 0) {
+        s.h_pos = -1; // a prompt row: its state stays unknown
+        continue;
+      }
       const float *h = llama_get_embeddings_nextn_ith(e->ctx, r);
       if (h == nullptr) {
         ok = false;
@@ -171,7 +172,7 @@ void draft_by_mtp(glm_engine *e, const std::vector<int32_t> &limits) {
                          s.h_pos == static_cast<llama_pos>(n) - 1;
     if (limits[i] <= 0 || !in_step) continue;
     const auto seq = static_cast<llama_seq_id>(i);
-    cut_back(m, seq, n);
+    if (cut_back(m, seq, n) != n) continue; // the memory dropped the whole sequence
     drafting.push_back({&slot, seq, limits[i], m.batch.n_tokens, {}});
     add_row(m, seq, slot.next_token, static_cast<llama_pos>(n), s.h.data(), true);
   }

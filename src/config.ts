@@ -41,8 +41,9 @@ export const ConfigSchema = t.Object({
   tensorSplit: t.Array(t.Number({ minimum: 0 })),
   apiKeys: t.Array(t.String({ minLength: 1 })),
   corsOrigin: t.Array(t.String({ minLength: 1 })),
-  timeout: t.Number({ exclusiveMinimum: 0 }),
-  keepAlive: t.Integer({ minimum: 1, maximum: 255 }),
+  timeout: t.Number({ exclusiveMinimum: 0, maximum: 86_400 }),
+  // At least the 5 s between a quiet stream's pings, with a second to spare.
+  keepAlive: t.Integer({ minimum: 6, maximum: 255 }),
   maxConnections: t.Integer({ minimum: 1 }),
   queueLimit: t.Integer({ minimum: 0 }),
   maxBody: t.Integer({ minimum: 1024 }),
@@ -228,13 +229,13 @@ export const FLAGS: Flag[] = [
     key: "timeout",
     names: ["--timeout", "-to"],
     kind: "number",
-    help: "seconds a request's body may take to arrive, else 408 (default 30); generation is never cut by it",
+    help: "seconds a request's body may take to arrive, else 408, up to 86400 (default 30); generation is never cut by it",
   },
   {
     key: "keepAlive",
     names: ["--keep-alive"],
     kind: "integer",
-    help: "seconds an idle keep-alive connection stays open between requests, 1-255 (default 60)",
+    help: "seconds an idle keep-alive connection stays open between requests, 6-255 (default 60)",
   },
   {
     key: "maxConnections",

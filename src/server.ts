@@ -201,9 +201,11 @@ async function listen(fetch: Fetch, config: Config): Promise<Listener> {
         // send a ping comment when quiet, so their connections never sit idle.
         async fetch(request, self) {
           self.timeout(request, 0);
-          const response = await fetch(request);
-          self.timeout(request, config.keepAlive);
-          return response;
+          try {
+            return await fetch(request);
+          } finally {
+            self.timeout(request, config.keepAlive);
+          }
         },
       });
       // Called once requests are drained: responses still flushing their last bytes may finish,

@@ -32,6 +32,8 @@ const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 /** A safety net in case a native wake is lost; wakes normally arrive at once. */
 const FALLBACK_POLL_MS = 50;
+/** How often an engine with an onFatal callback looks for a fatal native error while idle. */
+const FATAL_POLL_MS = 500;
 /** How often to look for the end of a model load (the loader does not wake at the end). */
 const LOAD_POLL_MS = 20;
 const DEFAULT_SEED = 0xffffffff;
@@ -56,6 +58,7 @@ export class Engine {
   private readonly logprobCounts = new Map<number, number>();
   private readonly resultBuffer = new Int32Array(Result.count);
   private failed = false;
+  private fatalTimer: ReturnType<typeof setInterval> | undefined;
   private fallbackTimer: ReturnType<typeof setInterval> | undefined;
   private closed = false;
 
@@ -145,6 +148,7 @@ export class Engine {
       draftModel,
       options.onFatal,
     );
+    if (options.onFatal) engine.watchForFatal();
     return engine;
   }
 
@@ -296,6 +300,7 @@ export class Engine {
     if (this.closed) return;
     this.closed = true;
     this.stopFallbackPoll();
+    clearInterval(this.fatalTimer);
     while (this.lib.engineStop(this.handle) !== Status.ok) await sleep(2);
     this.lib.engineFree(this.handle);
     for (const stream of this.active.values()) {
@@ -440,6 +445,19 @@ export class Engine {
     });
   }
 
+  /**
+   * Looks for a fatal native error even while no request runs (the fallback poll covers busy
+   * times), so that a thread parked at start or between requests is noticed too.
+   */
+  private watchForFatal(): void {
+    this.fatalTimer = setInterval(() => {
+      if (this.closed || this.failed) return;
+      const fatal = this.fatalError();
+      if (fatal !== undefined) this.fail(fatal);
+    }, FATAL_POLL_MS);
+    this.fatalTimer.unref?.();
+  }
+
   /** Fails every active request: the native thread serving them is parked for good. */
   private fail(message: string): void {
     this.failed = true;
@@ -506,6 +524,14 @@ function loadModel(
     let settled = false;
     const check = () => {
       if (!model || settled) return;
+      // ggml parks a loader thread that hits an error it cannot return (a worker lost mid-load).
+      const fatal = lib.fatalError();
+      if (fatal) {
+        settled = true;
+        clearInterval(timer);
+        reject(new EngineError("invalid_model", `loading failed: ${fatal}`));
+        return;
+      }
       const status = lib.modelStatus(model);
       onProgress?.(lib.modelProgress(model));
       if (status === Status.loading) return;

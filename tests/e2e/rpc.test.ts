@@ -2,7 +2,7 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { randomQ4ModelPath, scriptedModelPath } from "../support/test-models.ts";
-import { rawRequest, type ServerProcess, startServer } from "./server-process.ts";
+import { collectText, rawRequest, type ServerProcess, startServer } from "./server-process.ts";
 import { ask, families, getWeather, modelOf } from "./tool-families.ts";
 
 const root = join(import.meta.dir, "..", "..");
@@ -45,24 +45,15 @@ async function startWorker(): Promise<Worker> {
     ],
     { cwd: root, stdin: "ignore", stdout: "pipe", stderr: "pipe" },
   );
-  let errText = "";
-  void (async () => {
-    const reader = child.stderr.getReader();
-    const decoder = new TextDecoder();
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) return;
-      errText += decoder.decode(value, { stream: true });
-    }
-  })();
+  const errText = collectText(child.stderr);
   const deadline = Date.now() + 10_000;
   while (!(await answers(port))) {
     if (Date.now() > deadline || child.exitCode !== null) {
-      throw new Error(`worker did not listen: ${errText}`);
+      throw new Error(`worker did not listen: ${errText()}`);
     }
     await Bun.sleep(20);
   }
-  return { endpoint: `127.0.0.1:${port}`, process: child, stderr: () => errText };
+  return { endpoint: `127.0.0.1:${port}`, process: child, stderr: errText };
 }
 
 /** Resident memory of a process, in MiB. */

@@ -49,17 +49,8 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerPr
       env: { ...process.env, ...options.env },
     },
   );
-  let errText = "";
-  void (async () => {
-    const reader = child.stderr.getReader();
-    const decoder = new TextDecoder();
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) return;
-      errText += decoder.decode(value, { stream: true });
-    }
-  })();
-  const { url, line: readyLine } = await readyUrl(child, () => errText);
+  const errText = collectText(child.stderr);
+  const { url, line: readyLine } = await readyUrl(child, errText);
   const stop = async (signal: NodeJS.Signals = "SIGTERM") => {
     if (child.exitCode === null) child.kill(signal);
     return await child.exited;
@@ -69,12 +60,27 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerPr
     readyLine,
     client: new OpenAI({ baseURL: `${url}/v1`, apiKey: options.apiKey ?? "unused", maxRetries: 0 }),
     process: child,
-    stderr: () => errText,
+    stderr: errText,
     stop,
     async [Symbol.asyncDispose]() {
       await stop("SIGKILL");
     },
   };
+}
+
+/** Reads a child's output stream as it comes; the result says what has come so far. */
+export function collectText(stream: ReadableStream<Uint8Array>): () => string {
+  let text = "";
+  void (async () => {
+    const reader = stream.getReader();
+    const decoder = new TextDecoder();
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) return;
+      text += decoder.decode(value, { stream: true });
+    }
+  })();
+  return () => text;
 }
 
 async function readyUrl(

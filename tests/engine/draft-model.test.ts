@@ -1,46 +1,21 @@
 import { expect, test } from "bun:test";
 import { Engine } from "../../src/engine/engine.ts";
-import type { EngineOptions, GenerationDone, GenerationParams } from "../../src/engine/types.ts";
+import type { EngineOptions, GenerationParams } from "../../src/engine/types.ts";
 import type { ScriptedModelSpec } from "../../src/gguf/scripted-model.ts";
 import { scriptedModelPath } from "../support/test-models.ts";
 import { promptFor, randomModelPath } from "./fixtures.ts";
+import {
+  cancelAfter,
+  expectNoLeakedCells,
+  expectThreeStreamsAlike,
+  reply,
+} from "./speculation-checks.ts";
 
 const greedy: GenerationParams = { maxTokens: 64, temperature: 0, ignoreEos: true };
 const LOOP: ScriptedModelSpec = { chain: [" ping", " pong", " pang"], loop: true };
 
-interface Reply {
-  tokens: number[];
-  logprobs: number[];
-  done: GenerationDone;
-  calls: number;
-}
-
-async function reply(
-  engine: Engine,
-  prompt: number[],
-  params: GenerationParams,
-  signal?: AbortSignal,
-): Promise<Reply> {
-  const before = engine.stats().decodeCalls;
-  const tokens: number[] = [];
-  const logprobs: number[] = [];
-  let done: GenerationDone | undefined;
-  for await (const event of engine.generate(prompt, params, signal)) {
-    if (event.kind === "piece") {
-      tokens.push(event.tokenId);
-      if (event.logprob !== undefined) logprobs.push(event.logprob);
-    } else done = event;
-  }
-  if (!done) throw new Error("no done event");
-  return { tokens, logprobs, done, calls: engine.stats().decodeCalls - before };
-}
-
 function open(target: string, draft: string, options: EngineOptions = {}): Promise<Engine> {
   return Engine.open(target, { ctxSize: 2048, threads: 2, draftModel: draft, ...options });
-}
-
-function expectNoLeakedCells(engine: Engine): void {
-  for (const slot of engine.slots()) expect(slot.kvTokens).toBe(slot.cachedTokens);
 }
 
 test("a model drafting for itself has its drafts kept: the same tokens in far fewer steps", async () => {
@@ -95,19 +70,8 @@ test("the target drafting for itself keeps most drafts, and seeded sampling is u
 
 test("three streams drafting with the draft model give each the tokens it gets alone", async () => {
   await using engine = await open(randomModelPath(), randomModelPath(), { slots: 3 });
-  const prompts = ["alpha beta. ", "gamma delta. ", "one two three. "].map((text) =>
-    promptFor(engine, text.repeat(4)),
-  );
-  const params = { ...greedy, maxTokens: 80 };
-  const alone = [];
-  for (const prompt of prompts) alone.push(await reply(engine, prompt, { ...params, draftMax: 0 }));
-  const together = await Promise.all(
-    prompts.map((prompt) => reply(engine, prompt, { ...params, draftMax: 16 })),
-  );
-  expect(together.map((r) => r.tokens)).toEqual(alone.map((r) => r.tokens));
+  await expectThreeStreamsAlike(engine, 4, { ...greedy, maxTokens: 80 });
   expect(engine.stats().speculation.accepted).toBeGreaterThan(0);
-  expect(engine.stats().peakBatchSequences).toBe(3);
-  expectNoLeakedCells(engine);
 });
 
 test("drafts from the draft model never pass the slot's context", async () => {
@@ -128,24 +92,8 @@ test("a request cancelled mid-draft leaves no KV cells, and the next one drafts 
   await using engine = await open(loop, loop);
   const prompt = promptFor(engine, "go");
   for (const after of [3, 10, 40]) {
-    const controller = new AbortController();
-    let seen = 0;
-    try {
-      for await (const _ of engine.generate(
-        prompt,
-        { ...greedy, maxTokens: 100_000, draftMax: 16 },
-        controller.signal,
-      )) {
-        if (++seen === after) controller.abort();
-      }
-    } catch {
-      // the abort ends the stream
-    }
-    const deadline = Date.now() + 5000;
-    while (engine.slots().some((slot) => slot.busy)) {
-      if (Date.now() > deadline) throw new Error("a slot stayed busy");
-      await Bun.sleep(5);
-    }
+    const params = { ...greedy, maxTokens: 100_000, draftMax: 16 };
+    expect(await cancelAfter(engine, prompt, params, after)).toHaveLength(after);
     expectNoLeakedCells(engine);
   }
   const off = await reply(engine, promptFor(engine, "again"), { ...greedy, draftMax: 0 });

@@ -1,40 +1,22 @@
 import { expect, test } from "bun:test";
 import { Engine } from "../../src/engine/engine.ts";
-import type { EngineOptions, GenerationDone, GenerationParams } from "../../src/engine/types.ts";
+import type { EngineOptions, GenerationParams } from "../../src/engine/types.ts";
 import { GLM4_CHAT_TEMPLATE } from "../../src/gguf/glm-templates.ts";
 import { deepseek2ModelPath } from "../support/test-models.ts";
 import { promptFor, randomModelPath } from "./fixtures.ts";
+import {
+  cancelAfter,
+  expectNoLeakedCells,
+  expectThreeStreamsAlike,
+  reply,
+} from "./speculation-checks.ts";
 
 const greedy: GenerationParams = { maxTokens: 64, temperature: 0, ignoreEos: true };
 /** GLM-4.7-Flash's layout (arch deepseek2), random weights, with its MTP block. */
 const withHead = () => deepseek2ModelPath(GLM4_CHAT_TEMPLATE, { mtp: true });
 
-interface Reply {
-  tokens: number[];
-  logprobs: number[];
-  done: GenerationDone;
-}
-
-async function reply(engine: Engine, prompt: number[], params: GenerationParams): Promise<Reply> {
-  const tokens: number[] = [];
-  const logprobs: number[] = [];
-  let done: GenerationDone | undefined;
-  for await (const event of engine.generate(prompt, params)) {
-    if (event.kind === "piece") {
-      tokens.push(event.tokenId);
-      if (event.logprob !== undefined) logprobs.push(event.logprob);
-    } else done = event;
-  }
-  if (!done) throw new Error("no done event");
-  return { tokens, logprobs, done };
-}
-
 function open(path: string, options: EngineOptions = {}): Promise<Engine> {
   return Engine.open(path, { ctxSize: 2048, threads: 2, mtp: true, ...options });
-}
-
-function expectNoLeakedCells(engine: Engine): void {
-  for (const slot of engine.slots()) expect(slot.kvTokens).toBe(slot.cachedTokens);
 }
 
 test("a GGUF with an MTP block loads it, and drafting with it leaves greedy output unchanged", async () => {
@@ -78,19 +60,8 @@ test("a head that reads the token guesses what the trunk says next: every draft 
 
 test("three streams drafting with the MTP head give each the tokens it gets alone", async () => {
   await using engine = await open(withHead(), { slots: 3 });
-  const prompts = ["alpha beta. ", "gamma delta. ", "one two three. "].map((text) =>
-    promptFor(engine, text.repeat(3)),
-  );
-  const params = { ...greedy, maxTokens: 48 };
-  const alone = [];
-  for (const prompt of prompts) alone.push(await reply(engine, prompt, { ...params, draftMax: 0 }));
-  const together = await Promise.all(
-    prompts.map((prompt) => reply(engine, prompt, { ...params, draftMax: 16 })),
-  );
-  expect(together.map((r) => r.tokens)).toEqual(alone.map((r) => r.tokens));
+  await expectThreeStreamsAlike(engine, 3, { ...greedy, maxTokens: 48 });
   expect(engine.stats().speculation.drafted).toBeGreaterThan(0);
-  expect(engine.stats().peakBatchSequences).toBe(3);
-  expectNoLeakedCells(engine);
 });
 
 test("a second turn that reuses the first's cells, and seeded sampling, read the same with MTP", async () => {
@@ -124,20 +95,7 @@ test("with the MTP head, drafts stop at the slot's context, and a cancel leaves 
   expect(off.done.finishReason).toBe("length");
   expect(on.tokens).toEqual(off.tokens);
   expect(prompt.length + on.tokens.length - 1).toBe(engine.info.nCtxSlot);
-  const controller = new AbortController();
-  let seen = 0;
-  try {
-    for await (const _ of engine.generate(prompt, { ...long, draftMax: 16 }, controller.signal)) {
-      if (++seen === 10) controller.abort();
-    }
-  } catch {
-    // the abort ends the stream
-  }
-  const deadline = Date.now() + 5000;
-  while (engine.slots().some((slot) => slot.busy)) {
-    if (Date.now() > deadline) throw new Error("a slot stayed busy");
-    await Bun.sleep(5);
-  }
+  expect(await cancelAfter(engine, prompt, { ...long, draftMax: 16 }, 10)).toHaveLength(10);
   expectNoLeakedCells(engine);
 });
 

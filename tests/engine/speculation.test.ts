@@ -1,41 +1,20 @@
 import { expect, test } from "bun:test";
 import type { Engine } from "../../src/engine/engine.ts";
-import type { GenerationDone, GenerationParams } from "../../src/engine/types.ts";
+import type { GenerationParams } from "../../src/engine/types.ts";
 import { openRandom, openScripted, promptFor } from "./fixtures.ts";
+import {
+  cancelAfter,
+  expectNoLeakedCells,
+  expectThreeStreamsAlike,
+  type Reply,
+  reply,
+} from "./speculation-checks.ts";
 
 const greedy: GenerationParams = { maxTokens: 48, temperature: 0, ignoreEos: true };
 /** For a chain that ends: its end-of-text token ends the reply. */
 const untilEnd: GenerationParams = { maxTokens: 48, temperature: 0 };
 /** Forty distinct tokens: the scripted reply, which a prompt can quote. */
 const WORDS = Array.from({ length: 40 }, (_, i) => ` w${i}`);
-
-interface Reply {
-  tokens: number[];
-  logprobs: number[];
-  done: GenerationDone;
-  /** llama_decode calls the reply took. */
-  calls: number;
-}
-
-async function reply(
-  engine: Engine,
-  prompt: number[],
-  params: GenerationParams,
-  signal?: AbortSignal,
-): Promise<Reply> {
-  const before = engine.stats().decodeCalls;
-  const tokens: number[] = [];
-  const logprobs: number[] = [];
-  let done: GenerationDone | undefined;
-  for await (const event of engine.generate(prompt, params, signal)) {
-    if (event.kind === "piece") {
-      tokens.push(event.tokenId);
-      if (event.logprob !== undefined) logprobs.push(event.logprob);
-    } else done = event;
-  }
-  if (!done) throw new Error("no done event");
-  return { tokens, logprobs, done, calls: engine.stats().decodeCalls - before };
-}
 
 /** A GLM-4 prompt whose user turn quotes `quoted` token for token. */
 function quoting(engine: Engine, quoted: number[]): number[] {
@@ -52,10 +31,6 @@ function expectSameEnd(on: Reply, off: Reply): void {
   const { cachedTokens: _on, ...onEnd } = on.done;
   const { cachedTokens: _off, ...offEnd } = off.done;
   expect(onEnd).toEqual(offEnd);
-}
-
-function expectNoLeakedCells(engine: Engine): void {
-  for (const slot of engine.slots()) expect(slot.kvTokens).toBe(slot.cachedTokens);
 }
 
 test("a reply that quotes the prompt is drafted from it: the same tokens in far fewer steps", async () => {
@@ -139,19 +114,8 @@ test("on a random model greedy tokens and log-probabilities are the same with dr
 
 test("three streams drafting in one batch give each the tokens it gets alone", async () => {
   await using engine = await openRandom({ slots: 3 });
-  const prompts = ["alpha beta. ", "gamma delta. ", "one two three. "].map((text) =>
-    promptFor(engine, text.repeat(10)),
-  );
-  const params = { ...greedy, maxTokens: 96 };
-  const alone = [];
-  for (const prompt of prompts) alone.push(await reply(engine, prompt, { ...params, draftMax: 0 }));
-  const together = await Promise.all(
-    prompts.map((prompt) => reply(engine, prompt, { ...params, draftMax: 16 })),
-  );
-  expect(together.map((r) => r.tokens)).toEqual(alone.map((r) => r.tokens));
+  await expectThreeStreamsAlike(engine, 10, { ...greedy, maxTokens: 96 });
   expect(engine.stats().speculation.drafted).toBeGreaterThan(0);
-  expect(engine.stats().peakBatchSequences).toBe(3);
-  expectNoLeakedCells(engine);
 });
 
 test("with a seed, sampling at temperature 1 gives the same tokens with drafts on", async () => {
@@ -204,36 +168,13 @@ test("a request cancelled while its drafts are checked leaves no KV cells behind
   await using engine = await openScripted({ chain: [" ping", " pong", " pang"], loop: true });
   const prompt = promptFor(engine, "go");
   for (const after of [3, 10, 40]) {
-    const controller = new AbortController();
-    let seen = 0;
-    const tokens: number[] = [];
-    try {
-      for await (const event of engine.generate(
-        prompt,
-        { ...greedy, maxTokens: 100_000, draftMax: 16 },
-        controller.signal,
-      )) {
-        if (event.kind === "piece") tokens.push(event.tokenId);
-        if (++seen === after) controller.abort();
-      }
-    } catch {
-      // the abort ends the stream
-    }
-    expect(tokens.length).toBeGreaterThanOrEqual(after);
-    await waitForIdle(engine);
+    const params = { ...greedy, maxTokens: 100_000, draftMax: 16 };
+    expect(await cancelAfter(engine, prompt, params, after)).toHaveLength(after);
     expectNoLeakedCells(engine);
   }
   const next = await reply(engine, prompt, { ...greedy, maxTokens: 6, draftMax: 16 });
   expect(next.tokens).toHaveLength(6);
 });
-
-async function waitForIdle(engine: Engine): Promise<void> {
-  const deadline = Date.now() + 5000;
-  while (engine.slots().some((slot) => slot.busy)) {
-    if (Date.now() > deadline) throw new Error("a slot stayed busy");
-    await Bun.sleep(5);
-  }
-}
 
 test("a grammar ends a drafted run where it ends a plain one", async () => {
   await using engine = await openScripted({ chain: [" ping", " pong", " pang"], loop: true });
