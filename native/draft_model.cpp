@@ -27,12 +27,6 @@ void reset_all(DraftContext &d) {
   }
 }
 
-// The likeliest token at a row of the last draft decode, among those the target also has.
-llama_token best_token(const DraftContext &d, int32_t row) {
-  const float *logits = llama_get_logits_ith(d.ctx, row);
-  return static_cast<llama_token>(std::max_element(logits, logits + d.n_vocab) - logits);
-}
-
 // One slot's place in the draft decodes.
 struct Drafting {
   Slot *slot;
@@ -48,7 +42,7 @@ bool decode_and_guess(DraftContext &d, std::vector<Drafting> &drafting) {
   d.batch.n_tokens = 0;
   for (auto &one : drafting) {
     if (one.row < 0) continue;
-    if (ok) one.slot->draft.push_back(best_token(d, one.row));
+    if (ok) one.slot->draft.push_back(likeliest_token(d.ctx, one.row, d.n_vocab));
     one.row = -1;
   }
   return ok;

@@ -513,6 +513,11 @@ void yield_to_javascript() {
 
 } // namespace
 
+llama_token likeliest_token(llama_context *ctx, int32_t row, int32_t n_vocab) {
+  const float *logits = llama_get_logits_ith(ctx, row);
+  return static_cast<llama_token>(std::max_element(logits, logits + n_vocab) - logits);
+}
+
 size_t common_prefix(const std::vector<llama_token> &a, const std::vector<llama_token> &b) {
   size_t n = 0;
   const size_t limit = std::min(a.size(), b.size());

@@ -92,6 +92,8 @@ void install_abort_hook();
 // Appends the devices of each "host:port" worker in `endpoints` (comma-separated), after
 // checking it answers; returns "" or which worker cannot be used and why.
 std::string rpc_devices(const std::string &endpoints, std::vector<ggml_backend_dev_t> &devices);
+// This machine's GPUs (integrated ones too), as ggml lists them; RPC workers are not among them.
+std::vector<ggml_backend_dev_t> local_gpus();
 // The model's devices as a JSON array of {name, description}.
 std::string devices_json(const llama_model *model);
 // What each buffer of the context and its model holds: [{buffer, model, context, compute}].
@@ -275,6 +277,9 @@ struct glm_engine {
 };
 
 void inference_loop(glm_engine *engine);
+// The likeliest of the first n_vocab tokens at a row of the context's last decode: a draft's
+// greedy guess (the draft model's or the MTP head's), restricted to tokens the target has.
+llama_token likeliest_token(llama_context *ctx, int32_t row, int32_t n_vocab);
 // A context of n_ctx tokens over n_slots sequences (one KV stream each) for this engine's
 // batches: the engine's own, and its draft model's or MTP head's beside it.
 llama_context_params slot_context_params(const glm_engine *engine, int32_t n_ctx,

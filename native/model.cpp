@@ -45,11 +45,7 @@ llama_load_mode llama_load_mode_for(const glm_model *m) {
   if (m->load_mode == GLM_LOAD_READ) return LLAMA_LOAD_MODE_NONE;
   // llama_supports_gpu_offload() is true in every build, since RPC could take layers; what
   // counts is whether this load has a GPU or a worker to give them to.
-  bool has_gpu = !m->rpc.empty();
-  for (size_t i = 0; i < ggml_backend_dev_count() && !has_gpu; ++i) {
-    const auto type = ggml_backend_dev_type(ggml_backend_dev_get(i));
-    has_gpu = type == GGML_BACKEND_DEVICE_TYPE_GPU || type == GGML_BACKEND_DEVICE_TYPE_IGPU;
-  }
+  const bool has_gpu = !m->rpc.empty() || !local_gpus().empty();
   const bool cpu_only = m->n_gpu_layers == 0 || !has_gpu;
   return cpu_only ? LLAMA_LOAD_MODE_NONE : LLAMA_LOAD_MODE_AUTO;
 }
@@ -71,12 +67,8 @@ void load(glm_model *m) {
         return;
       }
       // The workers' devices first, then this machine's GPUs; the CPU holds what -ngl leaves.
-      for (size_t i = 0; i < ggml_backend_dev_count(); ++i) {
-        ggml_backend_dev_t dev = ggml_backend_dev_get(i);
-        const auto type = ggml_backend_dev_type(dev);
-        if (type == GGML_BACKEND_DEVICE_TYPE_GPU || type == GGML_BACKEND_DEVICE_TYPE_IGPU)
-          devices.push_back(dev);
-      }
+      const auto gpus = local_gpus();
+      devices.insert(devices.end(), gpus.begin(), gpus.end());
       devices.push_back(nullptr);
       params.devices = devices.data();
     }

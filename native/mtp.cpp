@@ -65,11 +65,6 @@ size_t cut_back(MtpContext &m, llama_seq_id seq, size_t pos) {
   return s.cached.size();
 }
 
-llama_token best_token(const MtpContext &m, int32_t row) {
-  const float *logits = llama_get_logits_ith(m.ctx, row);
-  return static_cast<llama_token>(std::max_element(logits, logits + m.n_vocab) - logits);
-}
-
 } // namespace
 
 bool open_mtp_context(glm_engine *e, int32_t n_ctx, int32_t n_threads, int32_t n_slots) {
@@ -168,8 +163,8 @@ void draft_by_mtp(glm_engine *e, const std::vector<int32_t> &limits) {
     MtpSequence &s = m.seqs[i];
     // The head must hold the slot's whole history and the target's state at its end.
     const size_t n = slot.cache.size();
-    const bool in_step = s.cached.size() >= n && common_prefix(s.cached, slot.cache) == n &&
-                         s.h_pos == static_cast<llama_pos>(n) - 1;
+    const bool in_step =
+        common_prefix(s.cached, slot.cache) == n && s.h_pos == static_cast<llama_pos>(n) - 1;
     if (limits[i] <= 0 || !in_step) continue;
     const auto seq = static_cast<llama_seq_id>(i);
     if (cut_back(m, seq, n) != n) continue; // the memory dropped the whole sequence
@@ -186,7 +181,7 @@ void draft_by_mtp(glm_engine *e, const std::vector<int32_t> &limits) {
         ok = false;
         break;
       }
-      one.slot->draft.push_back(best_token(m, one.row));
+      one.slot->draft.push_back(likeliest_token(m.ctx, one.row, m.n_vocab));
       one.h.assign(h, h + m.n_embd);
       one.row = -1;
     }

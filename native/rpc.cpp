@@ -92,6 +92,17 @@ bool split_endpoint(const std::string &endpoint, std::string &host, std::string 
 
 } // namespace
 
+std::vector<ggml_backend_dev_t> local_gpus() {
+  std::vector<ggml_backend_dev_t> gpus;
+  for (size_t i = 0; i < ggml_backend_dev_count(); ++i) {
+    ggml_backend_dev_t dev = ggml_backend_dev_get(i);
+    const auto type = ggml_backend_dev_type(dev);
+    if (type == GGML_BACKEND_DEVICE_TYPE_GPU || type == GGML_BACKEND_DEVICE_TYPE_IGPU)
+      gpus.push_back(dev);
+  }
+  return gpus;
+}
+
 void install_abort_hook() {
   static std::once_flag once;
   std::call_once(once, [] {
@@ -169,13 +180,7 @@ GLM_API int32_t glm_rpc_serve(const char *host, int32_t port, int32_t n_threads,
     return glm_fail(GLM_ERR_INVALID, "an RPC worker needs a host and a port in 1..65535");
   glm_install_log_handler();
   std::signal(SIGPIPE, SIG_IGN); // a client gone ends its connection, not the worker
-  std::vector<ggml_backend_dev_t> devices;
-  for (size_t i = 0; i < ggml_backend_dev_count(); ++i) {
-    ggml_backend_dev_t dev = ggml_backend_dev_get(i);
-    const auto type = ggml_backend_dev_type(dev);
-    if (type == GGML_BACKEND_DEVICE_TYPE_GPU || type == GGML_BACKEND_DEVICE_TYPE_IGPU)
-      devices.push_back(dev);
-  }
+  std::vector<ggml_backend_dev_t> devices = local_gpus();
   if (devices.empty()) devices.push_back(ggml_backend_dev_by_type(GGML_BACKEND_DEVICE_TYPE_CPU));
   const std::string endpoint = std::string(host) + ":" + std::to_string(port);
   const size_t threads = n_threads > 0 ? static_cast<size_t>(n_threads)

@@ -9,8 +9,8 @@ import { chatPageRoute } from "./chat-page-route.ts";
 import { corsPolicy } from "./cors.ts";
 import { docsAssetsRoute, PAGE_POLICY, SCALAR_BUNDLE_ROUTE } from "./docs-assets.ts";
 import { toApiError } from "./error-mapper.ts";
+import { errorResponse } from "./error-response.ts";
 import { healthRoute } from "./health-route.ts";
-import { anthropicErrorResponse } from "./messages/errors.ts";
 import { messagesRoutes } from "./messages/route.ts";
 import { Metrics } from "./metrics.ts";
 import { metricsRoute } from "./metrics-route.ts";
@@ -38,11 +38,6 @@ const ROUTE_METHODS: Array<[RegExp, string[]]> = [
   [/^\/metrics\/?$/, ["GET"]],
   [/^\/(de)?tokenize\/?$/, ["POST"]],
 ];
-
-/** Routes whose protocol has its own error shape; everything else answers in OpenAI's. */
-const ERROR_SHAPES: Array<
-  [RegExp, (error: ApiError, headers: Record<string, string>) => Response]
-> = [[/^\/v1\/messages(\/|$)/, anthropicErrorResponse]];
 
 /** The whole HTTP API: guards first, then one plugin per route group, and one error mapper. */
 export function createApp(
@@ -101,8 +96,7 @@ export function createApp(
       if (apiError.status === 404 && apiError.code === "not_found")
         apiError = wrongMethod(path, request.method) ?? apiError;
       log.failure(request.method, path, apiError.status, apiError.code);
-      const shape = ERROR_SHAPES.find(([pattern]) => pattern.test(path))?.[1];
-      return shape ? shape(apiError, corsOf(request)) : apiError.asResponse(corsOf(request));
+      return errorResponse(path, apiError, corsOf(request));
     })
     .use(chatPageRoute())
     .use(healthRoute(state))

@@ -1,5 +1,5 @@
 import { ApiError } from "./api-error.ts";
-import { anthropicErrorResponse } from "./messages/errors.ts";
+import { errorResponse } from "./error-response.ts";
 
 type Fetch = (request: Request) => Response | Promise<Response>;
 
@@ -32,7 +32,5 @@ function overCapacity(path: string, limit: number): Response {
     null,
     { "retry-after": "1", connection: "close" },
   );
-  return /^\/v1\/messages(\/|$)/.test(path)
-    ? anthropicErrorResponse(error, {})
-    : error.asResponse();
+  return errorResponse(path, error);
 }

@@ -359,12 +359,7 @@ export class Engine {
 
   /** Moves every active request's new output into its stream; runs on each native wake. */
   private drain(): void {
-    if (this.closed || this.failed) return;
-    const fatal = this.fatalError();
-    if (fatal !== undefined) {
-      this.fail(fatal);
-      return;
-    }
+    if (this.failIfFatal()) return;
     this.lib.engineWakeAck(this.handle);
     for (const [id, stream] of this.active) this.drainRequest(id, stream);
     if (this.active.size === 0) this.stopFallbackPoll();
@@ -450,12 +445,17 @@ export class Engine {
    * times), so that a thread parked at start or between requests is noticed too.
    */
   private watchForFatal(): void {
-    this.fatalTimer = setInterval(() => {
-      if (this.closed || this.failed) return;
-      const fatal = this.fatalError();
-      if (fatal !== undefined) this.fail(fatal);
-    }, FATAL_POLL_MS);
+    this.fatalTimer = setInterval(() => this.failIfFatal(), FATAL_POLL_MS);
     this.fatalTimer.unref?.();
+  }
+
+  /** True when the engine is closed or failed, failing it first if ggml has hit a fatal error. */
+  private failIfFatal(): boolean {
+    if (this.closed || this.failed) return true;
+    const fatal = this.fatalError();
+    if (fatal === undefined) return false;
+    this.fail(fatal);
+    return true;
   }
 
   /** Fails every active request: the native thread serving them is parked for good. */

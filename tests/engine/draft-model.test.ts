@@ -6,7 +6,9 @@ import { scriptedModelPath } from "../support/test-models.ts";
 import { promptFor, randomModelPath } from "./fixtures.ts";
 import {
   cancelAfter,
+  expectDraftsStopAtContextEdge,
   expectNoLeakedCells,
+  expectSameWithDrafts,
   expectThreeStreamsAlike,
   reply,
 } from "./speculation-checks.ts";
@@ -36,14 +38,7 @@ test("a model drafting for itself has its drafts kept: the same tokens in far fe
 test("a draft model with other weights: greedy tokens and log-probabilities are unchanged", async () => {
   await using engine = await open(randomModelPath(), randomModelPath(2), { slots: 1 });
   const prompt = promptFor(engine, "one two three four. ".repeat(6));
-  const params = { ...greedy, maxTokens: 120, logprobs: 0 };
-  const off = await reply(engine, prompt, { ...params, draftMax: 0 });
-  const on = await reply(engine, prompt, { ...params, draftMax: 16 });
-  expect(on.tokens).toEqual(off.tokens);
-  expect(on.logprobs).toHaveLength(off.logprobs.length);
-  for (const [i, logprob] of on.logprobs.entries()) {
-    expect(logprob).toBeCloseTo(off.logprobs[i] ?? 0, 2);
-  }
+  await expectSameWithDrafts(engine, prompt, { ...greedy, maxTokens: 120 });
   const { drafted, accepted } = engine.stats().speculation;
   expect(accepted).toBeLessThan(drafted); // other weights guess wrong: rejections were dropped
   expectNoLeakedCells(engine);
@@ -77,13 +72,7 @@ test("three streams drafting with the draft model give each the tokens it gets a
 test("drafts from the draft model never pass the slot's context", async () => {
   const loop = scriptedModelPath(LOOP);
   await using engine = await open(loop, loop, { ctxSize: 256 });
-  const prompt = promptFor(engine, "go");
-  const long = { ...greedy, maxTokens: 500 };
-  const off = await reply(engine, prompt, { ...long, draftMax: 0 });
-  const on = await reply(engine, prompt, { ...long, draftMax: 64 });
-  expect(off.done.finishReason).toBe("length");
-  expect(on.tokens).toEqual(off.tokens);
-  expect(prompt.length + on.tokens.length - 1).toBe(engine.info.nCtxSlot);
+  await expectDraftsStopAtContextEdge(engine, promptFor(engine, "go"), greedy);
   expectNoLeakedCells(engine);
 });
 

@@ -84,3 +84,40 @@ export async function expectThreeStreamsAlike(
   expect(engine.stats().peakBatchSequences).toBe(3);
   expectNoLeakedCells(engine);
 }
+
+/**
+ * With drafts on and off, greedy tokens are the same and log-probabilities agree to ~1e-3 (a
+ * row decoded beside drafted rows goes through other matrix kernels).
+ */
+export async function expectSameWithDrafts(
+  engine: Engine,
+  prompt: number[],
+  params: GenerationParams,
+): Promise<void> {
+  const withLogprobs = { ...params, logprobs: 0 };
+  const off = await reply(engine, prompt, { ...withLogprobs, draftMax: 0 });
+  const on = await reply(engine, prompt, { ...withLogprobs, draftMax: 16 });
+  expect(on.tokens).toEqual(off.tokens);
+  expect(on.logprobs).toHaveLength(off.logprobs.length);
+  for (const [i, logprob] of on.logprobs.entries()) {
+    expect(logprob).toBeCloseTo(off.logprobs[i] ?? 0, 2);
+  }
+}
+
+/**
+ * A reply that runs into the slot's context ends at its edge with drafts as without: the same
+ * tokens, every cell of the slot used (the last token is sampled, never decoded) and none more.
+ */
+export async function expectDraftsStopAtContextEdge(
+  engine: Engine,
+  prompt: number[],
+  params: GenerationParams,
+): Promise<{ on: Reply; off: Reply }> {
+  const long = { ...params, maxTokens: 500 };
+  const off = await reply(engine, prompt, { ...long, draftMax: 0 });
+  const on = await reply(engine, prompt, { ...long, draftMax: 64 });
+  expect(off.done.finishReason).toBe("length");
+  expect(on.tokens).toEqual(off.tokens);
+  expect(prompt.length + on.tokens.length - 1).toBe(engine.info.nCtxSlot);
+  return { on, off };
+}

@@ -4,7 +4,9 @@ import type { GenerationParams } from "../../src/engine/types.ts";
 import { openRandom, openScripted, promptFor } from "./fixtures.ts";
 import {
   cancelAfter,
+  expectDraftsStopAtContextEdge,
   expectNoLeakedCells,
+  expectSameWithDrafts,
   expectThreeStreamsAlike,
   type Reply,
   reply,
@@ -65,15 +67,8 @@ test("a looping reply drafts from its own output, and stops exactly at max_token
 
 test("drafts never pass the slot's context: the reply ends at its edge as it does without them", async () => {
   await using engine = await openScripted({ chain: [" ping", " pong"], loop: true, ctxSize: 256 });
-  const prompt = promptFor(engine, "go");
-  const long = { ...greedy, maxTokens: 500 };
-  const off = await reply(engine, prompt, { ...long, draftMax: 0 });
-  const on = await reply(engine, prompt, { ...long, draftMax: 64 });
-  expect(off.done.finishReason).toBe("length");
-  expect(on.tokens).toEqual(off.tokens);
+  const { on, off } = await expectDraftsStopAtContextEdge(engine, promptFor(engine, "go"), greedy);
   expectSameEnd(on, off);
-  // Every cell of the slot is used (the last token is sampled, never decoded), and none more.
-  expect(prompt.length + on.tokens.length - 1).toBe(engine.info.nCtxSlot);
   for (const slot of engine.slots())
     expect(slot.kvTokens).toBeLessThanOrEqual(engine.info.nCtxSlot);
   expectNoLeakedCells(engine);
@@ -97,15 +92,7 @@ test("on a random model greedy tokens and log-probabilities are the same with dr
   await using engine = await openRandom({ slots: 1 });
   // A prompt that repeats itself, so lookups find matches the model may or may not follow.
   const prompt = promptFor(engine, "one two three four. ".repeat(12));
-  const params = { ...greedy, maxTokens: 160, logprobs: 0 };
-  const off = await reply(engine, prompt, { ...params, draftMax: 0 });
-  const on = await reply(engine, prompt, { ...params, draftMax: 16 });
-  expect(on.tokens).toEqual(off.tokens);
-  expect(on.logprobs).toHaveLength(off.logprobs.length);
-  // A row decoded beside drafted rows goes through other matrix kernels: the same to ~1e-3.
-  for (const [i, logprob] of on.logprobs.entries()) {
-    expect(logprob).toBeCloseTo(off.logprobs[i] ?? 0, 2);
-  }
+  await expectSameWithDrafts(engine, prompt, { ...greedy, maxTokens: 160 });
   const { drafted, accepted } = engine.stats().speculation;
   expect(accepted).toBeGreaterThan(0); // both paths ran: kept drafts and rejected ones
   expect(accepted).toBeLessThan(drafted);
