@@ -108,14 +108,14 @@ const messages = [
   { role: "user" as const, content: `Apply the edit to this file:${scenario.file}` },
 ];
 
-/** Single-stream decode tok/s of the copy-heavy reply, the mean of two runs. */
-export async function copySingle(server: BenchServer): Promise<number> {
+/** A short reply, so a server's first copy-heavy reply is not its first of all. */
+export async function warmUp(server: BenchServer): Promise<void> {
   await timedStream(server.url, [{ role: "user", content: "warm up" }], 8);
-  const rates: number[] = [];
-  for (let i = 0; i < 2; i++) {
-    rates.push(decodeRate(await timedStream(server.url, messages, COPY_REPLY_TOKENS)));
-  }
-  return rates.reduce((sum, rate) => sum + rate, 0) / rates.length;
+}
+
+/** Decode tok/s of one copy-heavy reply. */
+export async function copyReply(server: BenchServer): Promise<number> {
+  return decodeRate(await timedStream(server.url, messages, COPY_REPLY_TOKENS));
 }
 
 /** Aggregate tok/s of 8 copy-heavy replies over 4 clients. */

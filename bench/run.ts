@@ -92,8 +92,8 @@ async function main(): Promise<void> {
   }
   const speculation = await measureSpeculation(
     { copy: copyModel, copyDraft: copyDraftModel, random: model },
-    (file, extra) => startOurs(file, 18080, extra),
-    (file, extra) => startLlamaServer(join(llamaBin, "llama-server"), file, 18081, extra),
+    startOurs,
+    (file, port, extra) => startLlamaServer(join(llamaBin, "llama-server"), file, port, extra),
     log,
   );
   const rpc = await measureRpc(model, log);

@@ -1,10 +1,12 @@
 import {
   COPY_REPLY_TOKENS,
   copyAggregate,
-  copySingle,
+  copyReply,
   ensureCopyDraftModel,
   ensureCopyModel,
+  warmUp,
 } from "./copy-heavy.ts";
+import { percentile } from "./measure.ts";
 import { singleStream } from "./scenarios.ts";
 import type { BenchServer } from "./servers.ts";
 
@@ -26,13 +28,20 @@ const LLAMA_NGRAM_CONFIGS: Array<{ name: string; flags: string[] }> = [
   { name: "ngram-mod", flags: ["--spec-type", "ngram-mod"] },
 ];
 
+/** Turns per compared server: copy-heavy replies, 4-client aggregates, random-bench runs. */
+const SINGLE_ROUNDS = 5;
+const AGGREGATE_ROUNDS = 3;
+const RANDOM_ROUNDS = 3;
+
 export interface SpeculationFigures {
-  /** Copy-heavy single stream, tok/s. */
+  /** Copy-heavy single stream, tok/s: each the median of SINGLE_ROUNDS replies in turn. */
   oursCopy: number;
   oursCopyOff: number;
   /** Copy-heavy single stream with --spec draft and the small draft model, and its counters. */
   oursCopyDraft: { rate: number; drafted: number; accepted: number };
-  /** Each llama-server n-gram config's copy-heavy single stream, tok/s. */
+  /** llama-server's best n-gram kind, measured in turn with ours. */
+  theirsCopyBest: { name: string; rate: number };
+  /** Each llama-server n-gram config's copy-heavy single stream in the choosing pass, tok/s. */
   theirsCopy: Array<{ name: string; rate: number }>;
   oursCopyAggregate: number;
   theirsCopyAggregate: number;
@@ -44,20 +53,41 @@ export interface SpeculationFigures {
   accepted: number;
 }
 
-type Start = (model: string, extra: string[]) => Promise<BenchServer>;
+type Start = (model: string, port: number, extra: string[]) => Promise<BenchServer>;
 
-async function withServer<T>(
-  start: Start,
-  model: string,
-  extra: string[],
-  run: (server: BenchServer) => Promise<T>,
+/** A server started, warmed up, measured and stopped. */
+async function measureFresh<T>(
+  start: () => Promise<BenchServer>,
+  measure: (server: BenchServer) => Promise<T>,
 ): Promise<T> {
-  const server = await start(model, extra);
+  const server = await start();
   try {
-    return await run(server);
+    await warmUp(server);
+    return await measure(server);
   } finally {
     await server.stop();
   }
+}
+
+/**
+ * Each server's `rounds` measurements, taken in turn with a fresh process each time: drift in
+ * the machine's speed hits every server alike, and so does luck in where a process's weights
+ * land in memory (on a VM here one process of several decoded 40% slower for its whole life).
+ */
+async function inTurn<T>(
+  starts: Array<() => Promise<BenchServer>>,
+  rounds: number,
+  measure: (server: BenchServer) => Promise<T>,
+): Promise<T[][]> {
+  const samples: T[][] = starts.map(() => []);
+  for (let round = 0; round < rounds; round++) {
+    for (const [i, start] of starts.entries()) samples[i]?.push(await measureFresh(start, measure));
+  }
+  return samples;
+}
+
+function median(values: number[]): number {
+  return percentile(values, 50);
 }
 
 async function draftCounters(server: BenchServer): Promise<{ drafted: number; accepted: number }> {
@@ -69,7 +99,11 @@ async function draftCounters(server: BenchServer): Promise<{ drafted: number; ac
   };
 }
 
-/** Every speculation figure, each pair from servers started one after the other in this run. */
+/**
+ * Every speculation figure. llama-server's best n-gram kind is chosen in a first pass; then each
+ * compared set of servers runs side by side, idle but for the one being measured, and takes its
+ * replies in turn.
+ */
 export async function measureSpeculation(
   models: { copy: string; copyDraft: string; random: string },
   ours: Start,
@@ -79,51 +113,75 @@ export async function measureSpeculation(
   const { copy: copyModel, copyDraft, random: randomModel } = models;
   ensureCopyModel(copyModel);
   ensureCopyDraftModel(copyDraft);
-  log("speculation: glm-serve on the copy-heavy bench");
-  const on = await withServer(ours, copyModel, [], async (server) => {
-    const rate = await copySingle(server);
-    const counters = await draftCounters(server);
-    return { rate, ...counters, aggregate: await copyAggregate(server) };
-  });
-  log("speculation: glm-serve --spec off on the copy-heavy bench");
-  const off = await withServer(ours, copyModel, ["--spec", "off"], copySingle);
-  log("speculation: glm-serve --spec draft on the copy-heavy bench");
-  const draftFlags = ["--spec", "draft", "--draft-model", copyDraft];
-  const withDraft = await withServer(ours, copyModel, draftFlags, async (server) => ({
-    rate: await copySingle(server),
-    ...(await draftCounters(server)),
-  }));
   const theirsCopy: SpeculationFigures["theirsCopy"] = [];
   for (const config of LLAMA_NGRAM_CONFIGS) {
     log(`speculation: llama-server ${config.name} on the copy-heavy bench`);
-    theirsCopy.push({
-      name: config.name,
-      rate: await withServer(theirs, copyModel, config.flags, copySingle),
-    });
+    const start = () => theirs(copyModel, 18081, config.flags);
+    theirsCopy.push({ name: config.name, rate: await measureFresh(start, copyReply) });
   }
   const best = theirsCopy.reduce((a, b) => (b.rate > a.rate ? b : a));
   const bestFlags = LLAMA_NGRAM_CONFIGS.find((config) => config.name === best.name)?.flags ?? [];
-  log(`speculation: llama-server ${best.name}, 4 clients on the copy-heavy bench`);
-  const theirsCopyAggregate = await withServer(theirs, copyModel, bestFlags, copyAggregate);
-  log("speculation: glm-serve --spec auto and off on the random bench");
-  const randomAuto = await withServer(ours, randomModel, ["--spec", "auto"], singleStream);
-  const randomOff = await withServer(ours, randomModel, ["--spec", "off"], singleStream);
+  log(
+    `speculation: glm-serve (auto, off, draft) and llama-server ${best.name}, ${SINGLE_ROUNDS} copy-heavy replies each in turn`,
+  );
+  // Ours reports its draft counters with each rate.
+  const oursCopy = async (server: BenchServer) => {
+    const rate = await copyReply(server);
+    return { rate, ...(await draftCounters(server)) };
+  };
+  const rateOnly = async (server: BenchServer) => ({
+    rate: await copyReply(server),
+    drafted: 0,
+    accepted: 0,
+  });
+  const [on = [], off = [], draft = [], other = []] = await inTurn(
+    [
+      () => ours(copyModel, 18080, []),
+      () => ours(copyModel, 18080, ["--spec", "off"]),
+      () => ours(copyModel, 18080, ["--spec", "draft", "--draft-model", copyDraft]),
+      () => theirs(copyModel, 18081, bestFlags),
+    ],
+    SINGLE_ROUNDS,
+    (server) => (server.name === "glm-serve" ? oursCopy(server) : rateOnly(server)),
+  );
+  const summary = (runs: Array<{ rate: number; drafted: number; accepted: number }>) => ({
+    rate: median(runs.map((run) => run.rate)),
+    drafted: runs.reduce((sum, run) => sum + run.drafted, 0),
+    accepted: runs.reduce((sum, run) => sum + run.accepted, 0),
+  });
+  log(`speculation: 4 clients, glm-serve and llama-server ${best.name} in turn`);
+  const [oursAggregate = [], theirsAggregate = []] = await inTurn(
+    [() => ours(copyModel, 18080, []), () => theirs(copyModel, 18081, bestFlags)],
+    AGGREGATE_ROUNDS,
+    copyAggregate,
+  );
+  log("speculation: glm-serve --spec auto and off on the random bench, in turn");
+  const [randomAuto = [], randomOff = []] = await inTurn(
+    [
+      () => ours(randomModel, 18080, ["--spec", "auto"]),
+      () => ours(randomModel, 18080, ["--spec", "off"]),
+    ],
+    RANDOM_ROUNDS,
+    singleStream,
+  );
+  const onSummary = summary(on);
   return {
-    oursCopy: on.rate,
-    oursCopyOff: off,
-    oursCopyDraft: withDraft,
+    oursCopy: onSummary.rate,
+    oursCopyOff: summary(off).rate,
+    oursCopyDraft: summary(draft),
+    theirsCopyBest: { name: best.name, rate: summary(other).rate },
     theirsCopy,
-    oursCopyAggregate: on.aggregate,
-    theirsCopyAggregate,
-    oursRandomAuto: randomAuto,
-    oursRandomOff: randomOff,
-    drafted: on.drafted,
-    accepted: on.accepted,
+    oursCopyAggregate: median(oursAggregate),
+    theirsCopyAggregate: median(theirsAggregate),
+    oursRandomAuto: median(randomAuto),
+    oursRandomOff: median(randomOff),
+    drafted: onSummary.drafted,
+    accepted: onSummary.accepted,
   };
 }
 
 export function formatSpeculation(figures: SpeculationFigures): string {
-  const best = figures.theirsCopy.reduce((a, b) => (b.rate > a.rate ? b : a));
+  const best = figures.theirsCopyBest;
   const row = (label: string, ours: number, other: number, must: number) => {
     const ratio = other > 0 ? ours / other : 0;
     const met = ratio >= must ? "yes" : "**no**";
@@ -138,7 +196,8 @@ export function formatSpeculation(figures: SpeculationFigures): string {
     "",
     `- copy-heavy bench: the bench model's shape and Q4_0 with zeroed attention and MLP and an output matrix that makes greedy decoding reply a quoted file of ${COPY_REPLY_TOKENS} tokens with an eighth of them changed (bench/copy-heavy.ts); replies of ${COPY_REPLY_TOKENS} tokens`,
     `- glm-serve runs with its defaults (\`--spec auto\`, prompt lookup, up to 16 drafted tokens); on the copy-heavy single streams it drafted ${figures.drafted} tokens and the model kept ${figures.accepted} (${(acceptance * 100).toFixed(0)}%)`,
-    `- llama-server's n-gram kinds on the same single stream: ${figures.theirsCopy.map((c) => `${c.name} ${c.rate.toFixed(1)} tok/s`).join(", ")}; the best, ${best.name}, is the one compared`,
+    `- llama-server's n-gram kinds on the same single stream, one reply each: ${figures.theirsCopy.map((c) => `${c.name} ${c.rate.toFixed(1)} tok/s`).join(", ")}; the best, ${best.name}, is the one compared`,
+    `- the compared servers take turns, each turn a fresh process; a figure is the median of ${SINGLE_ROUNDS} single-stream replies, ${AGGREGATE_ROUNDS} 4-client aggregates of 8 replies, or ${RANDOM_ROUNDS} random-bench runs of three 96-token replies`,
     "",
     "| figure | glm-serve | against | ratio | must | met |",
     "|---|---|---|---|---|---|",
