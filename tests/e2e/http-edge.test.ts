@@ -41,18 +41,36 @@ test("2,000 sockets with half-sent bodies get 408 and are closed within --timeou
     args: ["--timeout", "2", "--max-connections", "4000"],
   });
   const port = Number(new URL(server.url).port);
+  const holdBodies = (count: number) =>
+    Bun.spawn(
+      [
+        process.execPath,
+        join(import.meta.dir, "..", "support", "half-sent-bodies.ts"),
+        String(port),
+        String(count),
+        "6000",
+      ],
+      { stdout: "pipe", stderr: "inherit" },
+    );
   const rssBefore = residentMiB(server.process.pid);
+  // /health is timed throughout: while the sockets connect, then while they wait on their
+  // bodies and their deadlines pass. While 2,000 connect at once, Bun takes each batch of
+  // arriving requests in one pass of its event loop, which on 2 cores held /health up to ~90 ms
+  // in a fresh server (JSC interprets code before it compiles it) and ~60 ms in a warm one; once
+  // they are open, holding them must cost /health nothing.
+  const slowest = { connecting: 0, holding: 0 };
+  let phase: keyof typeof slowest = "connecting";
+  let sampling = true;
+  const sampler = (async () => {
+    while (sampling) {
+      const started = phase;
+      const ms = await healthMs(server);
+      slowest[started] = Math.max(slowest[started], ms);
+      await Bun.sleep(50);
+    }
+  })();
   const opened = performance.now();
-  const holder = Bun.spawn(
-    [
-      process.execPath,
-      join(import.meta.dir, "..", "support", "half-sent-bodies.ts"),
-      String(port),
-      "2000",
-      "6000",
-    ],
-    { stdout: "pipe", stderr: "inherit" },
-  );
+  const holder = holdBodies(2000);
   const lines = holder.stdout.pipeThrough(new TextDecoderStream()).getReader();
   let output = "";
   while (!output.includes("opened\n")) {
@@ -60,12 +78,10 @@ test("2,000 sockets with half-sent bodies get 408 and are closed within --timeou
     if (done) break;
     output += value;
   }
-  // Every socket is now waiting on its body; their deadlines pass while /health is timed.
-  let slowest = 0;
-  while (holder.exitCode === null && performance.now() - opened < 15_000) {
-    slowest = Math.max(slowest, await healthMs(server));
-    await Bun.sleep(50);
-  }
+  phase = "holding";
+  while (holder.exitCode === null && performance.now() - opened < 15_000) await Bun.sleep(50);
+  sampling = false;
+  await sampler;
   for (let next = await lines.read(); !next.done; next = await lines.read()) output += next.value;
   const [first, report] = output.trim().split("\n");
   expect(first).toBe("opened");
@@ -75,9 +91,10 @@ test("2,000 sockets with half-sent bodies get 408 and are closed within --timeou
   // All were open before the first 2 s deadline passed, so all close within 2 s of that.
   expect(ms).toBeLessThan(2000 + 2000);
   console.log(
-    `2,000 half-sent bodies: all 408 and closed ${(ms ?? 0).toFixed(0)} ms after they were open; slowest /health ${slowest.toFixed(1)} ms`,
+    `2,000 half-sent bodies: all 408 and closed ${(ms ?? 0).toFixed(0)} ms after they were open; slowest /health ${slowest.connecting.toFixed(1)} ms while they connected, ${slowest.holding.toFixed(1)} ms after`,
   );
-  expect(slowest, `slowest /health: ${slowest.toFixed(1)} ms`).toBeLessThan(50);
+  expect(slowest.holding, "slowest /health while the bodies are held").toBeLessThan(50);
+  expect(slowest.connecting, "slowest /health while 2,000 sockets connect").toBeLessThan(250);
   expect(residentMiB(server.process.pid) - rssBefore).toBeLessThan(200);
   // And it serves as before.
   const reply = await server.client.chat.completions.create({ model: "x", messages: ask });
