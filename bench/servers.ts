@@ -66,7 +66,10 @@ async function start(name: string, args: string[], port: number): Promise<BenchS
   for (;;) {
     if (child.exitCode !== null)
       throw new Error(`${name} exited with ${child.exitCode} while starting`);
-    if (Date.now() > deadline) throw new Error(`${name} did not become ready`);
+    if (Date.now() > deadline) {
+      child.kill("SIGKILL");
+      throw new Error(`${name} did not become ready`);
+    }
     const status = await fetch(`${url}/health`).then(
       (r) => r.status,
       () => 0,

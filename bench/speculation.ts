@@ -81,7 +81,12 @@ async function inTurn<T>(
 ): Promise<T[][]> {
   const samples: T[][] = starts.map(() => []);
   for (let round = 0; round < rounds; round++) {
-    for (const [i, start] of starts.entries()) samples[i]?.push(await measureFresh(start, measure));
+    // Each round starts one server later, so no server always follows the same one.
+    for (let k = 0; k < starts.length; k++) {
+      const i = (round + k) % starts.length;
+      const start = starts[i];
+      if (start) samples[i]?.push(await measureFresh(start, measure));
+    }
   }
   return samples;
 }
@@ -100,9 +105,8 @@ async function draftCounters(server: BenchServer): Promise<{ drafted: number; ac
 }
 
 /**
- * Every speculation figure. llama-server's best n-gram kind is chosen in a first pass; then each
- * compared set of servers runs side by side, idle but for the one being measured, and takes its
- * replies in turn.
+ * Every speculation figure. llama-server's best n-gram kind is chosen in a first pass; then the
+ * servers of each compared set take turns, a fresh process each turn.
  */
 export async function measureSpeculation(
   models: { copy: string; copyDraft: string; random: string },
@@ -126,8 +130,14 @@ export async function measureSpeculation(
   );
   // Ours reports its draft counters with each rate.
   const oursCopy = async (server: BenchServer) => {
+    const before = await draftCounters(server); // the warm-up's
     const rate = await copyReply(server);
-    return { rate, ...(await draftCounters(server)) };
+    const after = await draftCounters(server);
+    return {
+      rate,
+      drafted: after.drafted - before.drafted,
+      accepted: after.accepted - before.accepted,
+    };
   };
   const rateOnly = async (server: BenchServer) => ({
     rate: await copyReply(server),

@@ -55,9 +55,9 @@ test("2,000 sockets with half-sent bodies get 408 and are closed within --timeou
   const rssBefore = residentMiB(server.process.pid);
   // /health is timed throughout: while the sockets connect, then while they wait on their
   // bodies and their deadlines pass. While 2,000 connect at once, Bun takes each batch of
-  // arriving requests in one pass of its event loop, which on 2 cores held /health up to ~90 ms
-  // in a fresh server (JSC interprets code before it compiles it), 112 ms once in make test; once
-  // they are open, holding them must cost /health nothing.
+  // arriving requests in one pass of its event loop, which on 2 cores held /health up to 134 ms
+  // (more in a fresh server, whose code JSC still interprets); once they are open, holding them
+  // must cost /health nothing.
   const slowest = { connecting: 0, holding: 0 };
   let phase: keyof typeof slowest = "connecting";
   let sampling = true;
@@ -73,15 +73,20 @@ test("2,000 sockets with half-sent bodies get 408 and are closed within --timeou
   const holder = holdBodies(2000);
   const lines = holder.stdout.pipeThrough(new TextDecoderStream()).getReader();
   let output = "";
-  while (!output.includes("opened\n")) {
-    const { value, done } = await lines.read();
-    if (done) break;
-    output += value;
+  try {
+    while (!output.includes("opened\n")) {
+      const { value, done } = await lines.read();
+      if (done) break;
+      output += value;
+    }
+    // "opened" is the holder's word: the server may still be taking the last of the burst.
+    await Bun.sleep(250);
+    phase = "holding";
+    while (holder.exitCode === null && performance.now() - opened < 15_000) await Bun.sleep(50);
+  } finally {
+    sampling = false;
+    await sampler;
   }
-  phase = "holding";
-  while (holder.exitCode === null && performance.now() - opened < 15_000) await Bun.sleep(50);
-  sampling = false;
-  await sampler;
   for (let next = await lines.read(); !next.done; next = await lines.read()) output += next.value;
   const [first, report] = output.trim().split("\n");
   expect(first).toBe("opened");
@@ -145,9 +150,9 @@ test("a non-streamed generation longer than --timeout and --keep-alive is not cu
   const t1 = await generate(2000);
   const t2 = await generate(4000);
   const b = Math.max(0, (t2 - 2 * t1) / 8e6);
-  const a = (t1 - 4e6 * b) / 2000;
+  const a = b > 0 ? (t1 - 4e6 * b) / 2000 : t2 / 4000;
   const target = 2 * idleClose;
-  const n = b > 0 ? (-a + Math.sqrt(a * a + 4 * b * target)) / (2 * b) : target / a;
+  const n = (2 * target) / (a + Math.sqrt(a * a + 4 * b * target)); // the positive root
   const tokens = Math.min(30_000, Math.ceil(n));
   const took = await generate(tokens);
   console.log(
