@@ -41,17 +41,6 @@ test("2,000 sockets with half-sent bodies get 408 and are closed within --timeou
     args: ["--timeout", "2", "--max-connections", "4000"],
   });
   const port = Number(new URL(server.url).port);
-  const holdBodies = (count: number) =>
-    Bun.spawn(
-      [
-        process.execPath,
-        join(import.meta.dir, "..", "support", "half-sent-bodies.ts"),
-        String(port),
-        String(count),
-        "6000",
-      ],
-      { stdout: "pipe", stderr: "inherit" },
-    );
   const rssBefore = residentMiB(server.process.pid);
   // /health is timed throughout: while the sockets connect, then while they wait on their
   // bodies and their deadlines pass. While 2,000 connect at once, Bun takes each batch of
@@ -70,7 +59,16 @@ test("2,000 sockets with half-sent bodies get 408 and are closed within --timeou
     }
   })();
   const opened = performance.now();
-  const holder = holdBodies(2000);
+  const holder = Bun.spawn(
+    [
+      process.execPath,
+      join(import.meta.dir, "..", "support", "half-sent-bodies.ts"),
+      String(port),
+      "2000",
+      "6000",
+    ],
+    { stdout: "pipe", stderr: "inherit" },
+  );
   const lines = holder.stdout.pipeThrough(new TextDecoderStream()).getReader();
   let output = "";
   try {
