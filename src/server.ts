@@ -3,8 +3,9 @@ import process from "node:process";
 import { createApp } from "./api/app.ts";
 import { CompletionService } from "./api/completion-service.ts";
 import { corsPolicy } from "./api/cors.ts";
+import { refusalError } from "./api/edge-errors.ts";
+import { errorResponse } from "./api/error-response.ts";
 import { Metrics } from "./api/metrics.ts";
-import { capRequests } from "./api/request-cap.ts";
 import { ServerState } from "./api/server-state.ts";
 import { createChatFormat, detectChatFamily, replyMarkers } from "./chat/index.ts";
 import type { ChatFamily } from "./chat/types.ts";
@@ -12,6 +13,8 @@ import { type Config, speculationKind } from "./config.ts";
 import { defaultContextSize } from "./context-size.ts";
 import { Engine } from "./engine/engine.ts";
 import { exitWithoutCleanup } from "./engine/native-process.ts";
+import type { ExchangeHandlers } from "./http/connection.ts";
+import { type Listener, listen } from "./listen.ts";
 import { createLoadProgress } from "./load-progress.ts";
 import { Semaphore } from "./queue.ts";
 import { RequestLog } from "./request-log.ts";
@@ -29,11 +32,6 @@ export interface RunningServer {
   shutdown(drainMs: number): Promise<void>;
 }
 
-interface Listener {
-  port: number;
-  stop(): Promise<void>;
-}
-
 /** Listens at once (503 while loading), then loads the model and starts answering. */
 export async function startServer(
   config: Config,
@@ -46,17 +44,32 @@ export async function startServer(
   const log = new RequestLog();
   const metrics = new Metrics();
   const app = createApp(state, config, log, metrics);
-  const cappedFetch = capRequests((request) => app.fetch(request), config.maxConnections);
-  const countedFetch = async (request: Request) => {
-    const routed = routable(request);
-    const response = await cappedFetch(routed);
-    metrics.request(new URL(routed.url).pathname, response.status);
-    return response;
-  };
   const cors = corsPolicy(config.corsOrigin, config.apiKeys.length > 0);
+  const handlers: ExchangeHandlers = {
+    async fetch(request) {
+      const response = await app.fetch(request);
+      metrics.request(new URL(request.url).pathname, response.status);
+      return response;
+    },
+    refuse(refusal, head) {
+      const path = head ? head.target.replace(/\?.*$/, "") : "/";
+      const error = refusalError(refusal, config);
+      log.failure(head?.method ?? "-", path, error.status, error.code);
+      metrics.request(path, error.status);
+      const origin = head?.headers.find(([name]) => name === "origin")?.[1] ?? null;
+      return errorResponse(path, error, cors.headers(origin));
+    },
+  };
   const warning = cors.warning();
   if (warning) console.error(`glm-serve: warning: ${warning}`);
-  const listener = await listen(countedFetch, config);
+  let listener: Listener;
+  try {
+    listener = listen(handlers, config);
+  } catch (error) {
+    throw new StartupError(
+      `cannot listen on ${config.host}:${config.port}: ${(error as Error).message}`,
+    );
+  }
   const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${listener.port}`;
   console.error(
     `glm-serve: listening on ${url}; loading ${modelId}, /health answers 503 until ready`,
@@ -162,71 +175,4 @@ function speculationLine(config: Config): string {
   if (kind === "draft") return `drafts by ${basename(config.draftModel ?? "")}`;
   if (kind === "mtp") return "drafts by its MTP layers";
   return "drafts by prompt lookup";
-}
-
-/**
- * Elysia finds the path from the URL's 12th character on, past "https://" and a host of at
- * least 3 characters; a shorter Host ("Host: x") would route every request wrong, and with no
- * Host at all (HTTP/1.0) Bun's URL is the bare path. Such a request is re-addressed to a
- * longer host with the same path (and the same body and signal).
- */
-function routable(request: Request): Request {
-  const url = URL.canParse(request.url) ? new URL(request.url) : undefined;
-  if (url && url.host.length >= 4) return request;
-  const path = url ? `${url.pathname}${url.search}` : request.url;
-  return new Request(new URL(path, "http://localhost").href, request);
-}
-
-type Fetch = (request: Request) => Response | Promise<Response>;
-
-interface DenoServe {
-  serve(
-    options: { port: number; hostname: string; onListen?: () => void },
-    handler: Fetch,
-  ): { addr: { port: number }; shutdown(): Promise<void> };
-}
-
-async function listen(fetch: Fetch, config: Config): Promise<Listener> {
-  try {
-    if (typeof globalThis.Bun !== "undefined") {
-      const server = Bun.serve({
-        port: config.port,
-        hostname: config.host,
-        // A little over the limit, so the API's own 413 answers most oversized bodies.
-        maxRequestBodySize: config.maxBody + 64 * 1024,
-        // A keep-alive connection idle between requests closes after this.
-        idleTimeout: config.keepAlive,
-        // While a request is handled nothing idles it out: a non-streamed answer may take
-        // minutes, and a body that stops arriving gets its 408 from --timeout instead. Streams
-        // send a ping comment when quiet, so their connections never sit idle.
-        async fetch(request, self) {
-          self.timeout(request, 0);
-          try {
-            return await fetch(request);
-          } finally {
-            self.timeout(request, config.keepAlive);
-          }
-        },
-      });
-      // Called once requests are drained: responses still flushing their last bytes may finish,
-      // then whatever connection is left is closed.
-      const stop = async () => {
-        const graceful = server.stop(false);
-        const late = new Promise<void>((resolve) => setTimeout(resolve, 1000).unref());
-        await Promise.race([graceful, late]);
-        await server.stop(true);
-      };
-      return { port: server.port ?? config.port, stop };
-    }
-    const deno = (globalThis as unknown as { Deno: DenoServe }).Deno;
-    const server = deno.serve(
-      { port: config.port, hostname: config.host, onListen: () => {} },
-      fetch,
-    );
-    return { port: server.addr.port, stop: () => server.shutdown() };
-  } catch (error) {
-    throw new StartupError(
-      `cannot listen on ${config.host}:${config.port}: ${(error as Error).message}`,
-    );
-  }
 }

@@ -8,6 +8,7 @@ import { chatCompletionsRoute } from "./chat-completions/route.ts";
 import { chatPageRoute } from "./chat-page-route.ts";
 import { corsPolicy } from "./cors.ts";
 import { docsAssetsRoute, PAGE_POLICY, SCALAR_BUNDLE_ROUTE } from "./docs-assets.ts";
+import { requestTimeout, tooLarge } from "./edge-errors.ts";
 import { toApiError } from "./error-mapper.ts";
 import { errorResponse } from "./error-response.ts";
 import { healthRoute } from "./health-route.ts";
@@ -129,15 +130,6 @@ export function createApp(
     );
 }
 
-function tooLarge(length: number, limit: number): ApiError {
-  return new ApiError(
-    413,
-    `the request body is ${length} bytes; the limit is ${limit} (--max-body)`,
-    "invalid_request_error",
-    "request_too_large",
-  );
-}
-
 /** The body as text, refused past `limit` bytes or when it has not all come within `ms`. */
 async function readUpTo(request: Request, limit: number, ms: number): Promise<string> {
   const chunks: Uint8Array[] = [];
@@ -153,7 +145,7 @@ async function readUpTo(request: Request, limit: number, ms: number): Promise<st
       const next = await Promise.race([reader.read(), late]);
       if (next === "late") {
         void reader.cancel().catch(() => {});
-        throw bodyTimeout(ms);
+        throw requestTimeout(ms / 1000);
       }
       if (next.done) break;
       length += next.value.byteLength;
@@ -167,18 +159,6 @@ async function readUpTo(request: Request, limit: number, ms: number): Promise<st
     clearTimeout(timer);
   }
   return Buffer.concat(chunks).toString("utf8");
-}
-
-/** 408, and the connection closes: its client stopped sending mid-body. */
-function bodyTimeout(ms: number): ApiError {
-  return new ApiError(
-    408,
-    `the request body did not arrive within ${ms / 1000} s (--timeout)`,
-    "invalid_request_error",
-    "request_timeout",
-    null,
-    { connection: "close" },
-  );
 }
 
 function wrongMethod(path: string, method: string): ApiError | undefined {

@@ -1,4 +1,4 @@
-import { ApiError } from "./api-error.ts";
+import { overCapacity } from "./edge-errors.ts";
 import { errorResponse } from "./error-response.ts";
 
 type Fetch = (request: Request) => Response | Promise<Response>;
@@ -13,7 +13,7 @@ export function capRequests(fetch: Fetch, limit: number): Fetch {
   let open = 0;
   return async (request) => {
     const path = new URL(request.url).pathname;
-    if (open >= limit && path !== "/health") return overCapacity(path, limit);
+    if (open >= limit && path !== "/health") return errorResponse(path, overCapacity(limit));
     open++;
     try {
       return await fetch(request);
@@ -21,16 +21,4 @@ export function capRequests(fetch: Fetch, limit: number): Fetch {
       open--;
     }
   };
-}
-
-function overCapacity(path: string, limit: number): Response {
-  const error = new ApiError(
-    503,
-    `the server is handling ${limit} requests, its limit (--max-connections); retry shortly`,
-    "unavailable_error",
-    "too_many_connections",
-    null,
-    { "retry-after": "1", connection: "close" },
-  );
-  return errorResponse(path, error);
 }

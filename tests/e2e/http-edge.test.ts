@@ -43,10 +43,10 @@ test("2,000 sockets with half-sent bodies get 408 and are closed within --timeou
   const port = Number(new URL(server.url).port);
   const rssBefore = residentMiB(server.process.pid);
   // /health is timed throughout: while the sockets connect, then while they wait on their
-  // bodies and their deadlines pass. While 2,000 connect at once, Bun takes each batch of
-  // arriving requests in one pass of its event loop, which on 2 cores held /health up to 134 ms
-  // (more in a fresh server, whose code JSC still interprets); once they are open, holding them
-  // must cost /health nothing.
+  // bodies and their deadlines pass. The server reads each request whole before the app sees
+  // it, so a half-sent body costs a parse and a timer, and /health never waits long behind them.
+  // One call first, so that the sampler's own first connection is not counted.
+  await healthMs(server);
   const slowest = { connecting: 0, holding: 0 };
   let phase: keyof typeof slowest = "connecting";
   let sampling = true;
@@ -97,7 +97,7 @@ test("2,000 sockets with half-sent bodies get 408 and are closed within --timeou
     `2,000 half-sent bodies: all 408 and closed ${(ms ?? 0).toFixed(0)} ms after they were open; slowest /health ${slowest.connecting.toFixed(1)} ms while they connected, ${slowest.holding.toFixed(1)} ms after`,
   );
   expect(slowest.holding, "slowest /health while the bodies are held").toBeLessThan(50);
-  expect(slowest.connecting, "slowest /health while 2,000 sockets connect").toBeLessThan(250);
+  expect(slowest.connecting, "slowest /health while 2,000 sockets connect").toBeLessThan(50);
   expect(residentMiB(server.process.pid) - rssBefore).toBeLessThan(200);
   // And it serves as before.
   const reply = await server.client.chat.completions.create({ model: "x", messages: ask });

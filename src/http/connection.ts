@@ -1,0 +1,398 @@
+import type { Socket } from "bun";
+import { ChunkedBody } from "./chunked-body.ts";
+import type { Refusal, RefusalKind } from "./refusal.ts";
+import { type HeadLimits, parseRequestHead, type RequestHead } from "./request-head.ts";
+import { bodiless, type ResponseFraming, responseHead } from "./response-head.ts";
+
+export interface ExchangeHandlers {
+  fetch(request: Request): Response | Promise<Response>;
+  /** The answer to a request refused here, before (or instead of) the app; `head` if it was read. */
+  refuse(refusal: Refusal, head: RequestHead | undefined): Response;
+}
+
+export interface ConnectionLimits {
+  head: HeadLimits;
+  maxBody: number;
+  /** How long a request may take to arrive, head and body (--timeout). */
+  receiveMs: number;
+  /** How long a connection may sit idle between requests (--keep-alive). */
+  keepAliveMs: number;
+}
+
+/** Shared by one listener's connections: those receiving or handling a request count as busy. */
+export interface BusyCount {
+  busy: number;
+  limit: number;
+  /** Paths answered even past the limit (/health), so a supervisor still sees the server. */
+  exempt(path: string): boolean;
+}
+
+type Phase = "idle" | "head" | "body" | "handling" | "ending" | "closed";
+
+/** After the last byte of a refusal, how long a client still sending gets before a reset. */
+const LINGER_MS = 2000;
+const CONTINUE = Buffer.from("HTTP/1.1 100 Continue\r\n\r\n", "latin1");
+const EMPTY = new Uint8Array(0);
+
+/**
+ * One HTTP/1.1 connection: reads each request whole (head, then body, within --timeout) before
+ * the app sees it, so a client that stops mid-request costs a timer and its buffered bytes;
+ * then writes the app's response, streaming Server-Sent Events as they come. Requests on one
+ * connection are answered in order; pipelined bytes wait until the answer before them is out.
+ */
+export class HttpConnection {
+  private phase: Phase = "idle";
+  private input: Uint8Array = EMPTY;
+  private head: RequestHead | undefined;
+  private bodyParts: Uint8Array[] = [];
+  private bodyRemaining = 0;
+  private chunked: ChunkedBody | undefined;
+  private counted = false;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private controller: AbortController | undefined;
+  private reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
+  private readonly backlog: Uint8Array[] = [];
+  private drainWaiters: Array<() => void> = [];
+  private endWhenFlushed = false;
+
+  constructor(
+    private readonly socket: Socket<HttpConnection>,
+    private readonly handlers: ExchangeHandlers,
+    private readonly limits: ConnectionLimits,
+    private readonly count: BusyCount,
+  ) {
+    // A connection that never sends a byte closes like one idle between requests.
+    this.startTimer(limits.receiveMs);
+  }
+
+  /** Whether a request is in the app's hands or its answer is still going out. */
+  get handling(): boolean {
+    return this.phase === "handling";
+  }
+
+  onData(bytes: Uint8Array): void {
+    if (this.phase === "closed" || this.phase === "ending") return;
+    if (this.phase === "handling") {
+      // Pipelined: kept for after this answer, within what one more request may hold.
+      if (this.input.length + bytes.length > this.limits.maxBody + this.limits.head.maxBytes) {
+        this.refuse("bad_request", "more pipelined bytes than one request may hold");
+        return;
+      }
+      this.input = concat(this.input, bytes);
+      return;
+    }
+    this.input = concat(this.input, bytes);
+    this.advance();
+  }
+
+  onDrain(): void {
+    while (this.backlog.length > 0) {
+      const first = this.backlog[0] as Uint8Array;
+      const written = this.socket.write(first);
+      if (written < 0) return;
+      if (written < first.length) {
+        this.backlog[0] = first.subarray(written);
+        return;
+      }
+      this.backlog.shift();
+    }
+    this.wakeDrainWaiters();
+    if (this.endWhenFlushed) this.socket.end();
+  }
+
+  onClosed(): void {
+    if (this.phase === "closed") return;
+    this.phase = "closed";
+    clearTimeout(this.timer);
+    this.leaveBusy();
+    this.controller?.abort(new Error("client disconnected"));
+    void this.reader?.cancel().catch(() => {});
+    this.wakeDrainWaiters();
+  }
+
+  /** For shutdown: an idle connection ends now; `force` ends any. */
+  close(force: boolean): void {
+    if (this.phase === "closed") return;
+    if (force) this.socket.terminate();
+    else if (this.phase === "idle") this.socket.end();
+  }
+
+  private advance(): void {
+    for (;;) {
+      if (this.phase === "idle" || this.phase === "head") {
+        if (!this.readHead()) return;
+      } else if (this.phase === "body") {
+        if (!this.readBody()) return;
+      } else return;
+    }
+  }
+
+  /** True when a head was read and its body is next. */
+  private readHead(): boolean {
+    if (this.input.length === 0) return false;
+    if (this.phase === "idle") {
+      this.phase = "head";
+      this.enterBusy();
+      this.startTimer(this.limits.receiveMs);
+    }
+    const parsed = parseRequestHead(this.input, this.limits.head);
+    if (parsed.status === "incomplete") return false;
+    if (parsed.status === "refused") {
+      this.refuse(parsed.refusal.kind, parsed.refusal.detail);
+      return false;
+    }
+    const head = parsed.head;
+    this.head = head;
+    this.input = this.input.subarray(parsed.length);
+    if (this.count.busy > this.count.limit && !this.count.exempt(pathOf(head.target))) {
+      this.refuse("over_capacity", `${this.count.limit} requests`);
+      return false;
+    }
+    const framing = head.framing;
+    if (framing.kind === "none") {
+      this.dispatch(EMPTY);
+      return false;
+    }
+    if (framing.kind === "length" && framing.length > this.limits.maxBody) {
+      this.refuse("body_too_large", String(framing.length));
+      return false;
+    }
+    if (head.expectsContinue && this.input.length === 0) this.write(CONTINUE);
+    this.phase = "body";
+    this.bodyParts = [];
+    this.bodyRemaining = framing.kind === "length" ? framing.length : 0;
+    this.chunked = framing.kind === "chunked" ? new ChunkedBody(this.limits.maxBody) : undefined;
+    return true;
+  }
+
+  /** True when the body is complete (and dispatched). */
+  private readBody(): boolean {
+    if (this.input.length === 0) return false;
+    if (!this.chunked) {
+      const take = Math.min(this.bodyRemaining, this.input.length);
+      this.bodyParts.push(this.input.slice(0, take));
+      this.bodyRemaining -= take;
+      this.input = this.input.subarray(take);
+      if (this.bodyRemaining > 0) return false;
+      this.dispatch(Buffer.concat(this.bodyParts));
+      return false;
+    }
+    const progress = this.chunked.feed(this.input);
+    if (progress.status === "malformed") {
+      this.refuse("bad_request", progress.detail);
+      return false;
+    }
+    if (progress.status === "too_large") {
+      this.refuse("body_too_large", String(progress.length));
+      return false;
+    }
+    this.input = this.input.subarray(progress.consumed);
+    if (progress.status === "more") return false;
+    this.dispatch(this.chunked.body());
+    return false;
+  }
+
+  private dispatch(body: Uint8Array<ArrayBuffer>): void {
+    const head = this.head as RequestHead;
+    this.phase = "handling";
+    clearTimeout(this.timer);
+    this.bodyParts = [];
+    this.chunked = undefined;
+    void this.exchange(head, body);
+  }
+
+  private async exchange(head: RequestHead, body: Uint8Array<ArrayBuffer>): Promise<void> {
+    const request = this.requestOf(head, body);
+    if (typeof request === "string") {
+      this.refuse("bad_request", request);
+      return;
+    }
+    let response: Response;
+    try {
+      response = await this.handlers.fetch(request);
+    } catch (error) {
+      response = this.handlers.refuse({ kind: "internal", detail: String(error) }, head);
+    }
+    let keepAlive = false;
+    try {
+      keepAlive = await this.respond(head, response);
+    } catch {
+      // A stream that failed after its head went out: the client sees the connection end.
+      if (this.phase !== "closed") this.socket.terminate();
+      return;
+    }
+    this.controller = undefined;
+    this.reader = undefined;
+    if (this.phase === "closed") return;
+    this.leaveBusy();
+    if (!keepAlive) {
+      this.end();
+      return;
+    }
+    this.phase = "idle";
+    this.head = undefined;
+    this.startTimer(this.limits.keepAliveMs);
+    this.advance();
+  }
+
+  /** The request the app sees, or why there can be none. */
+  private requestOf(head: RequestHead, body: Uint8Array<ArrayBuffer>): Request | string {
+    const host = head.headers.find(([name]) => name === "host")?.[1] ?? "";
+    // Elysia reads the path from the URL's 12th character on, so a host shorter than 4 would
+    // route wrong.
+    const authority = host.length >= 4 && URL.canParse(`http://${host}/`) ? host : "localhost";
+    const url = `http://${authority}${head.target}`;
+    if (!URL.canParse(url)) return "the target is not a URL path";
+    this.controller = new AbortController();
+    let request: Request;
+    try {
+      request = new Request(url, {
+        method: head.method,
+        headers: head.headers,
+        body: body.length === 0 || head.method === "GET" || head.method === "HEAD" ? null : body,
+        signal: this.controller.signal,
+      });
+    } catch (error) {
+      return (error as Error).message;
+    }
+    // Bun's Request turns a method it does not know ("FOO") into GET, and "get" into GET.
+    if (request.method !== head.method) return `no such method: ${head.method.slice(0, 16)}`;
+    return request;
+  }
+
+  /** Writes the response; true if the connection may carry another request. */
+  private async respond(head: RequestHead, response: Response): Promise<boolean> {
+    let keepAlive = head.keepAlive && response.headers.get("connection")?.toLowerCase() !== "close";
+    const status = response.status;
+    if (bodiless(status, head.method) || response.body === null) {
+      const framing: ResponseFraming = bodiless(status, head.method)
+        ? { kind: "none" }
+        : { kind: "length", length: 0 };
+      this.write(responseHead(status, response.headers, framing, keepAlive));
+      void response.body?.cancel().catch(() => {});
+      return keepAlive;
+    }
+    if (!response.headers.get("content-type")?.startsWith("text/event-stream")) {
+      const bytes = new Uint8Array(await response.arrayBuffer());
+      const text = responseHead(
+        status,
+        response.headers,
+        { kind: "length", length: bytes.length },
+        keepAlive,
+      );
+      this.write(concat(Buffer.from(text, "latin1"), bytes));
+      return keepAlive;
+    }
+    const chunked = head.minorVersion === 1;
+    keepAlive &&= chunked;
+    const framing: ResponseFraming = chunked ? { kind: "chunked" } : { kind: "until-close" };
+    this.write(responseHead(status, response.headers, framing, keepAlive));
+    const reader = response.body.getReader();
+    this.reader = reader;
+    if (this.phase === "closed") await reader.cancel();
+    for (;;) {
+      const next = await reader.read();
+      if (next.done || this.phase === "closed") break;
+      if (next.value.length === 0) continue;
+      this.write(chunked ? chunk(next.value) : next.value);
+      if (this.backlog.length > 0) await this.drained();
+    }
+    if (chunked) this.write("0\r\n\r\n");
+    return keepAlive;
+  }
+
+  private refuse(kind: RefusalKind, detail: string): void {
+    const head = this.head;
+    clearTimeout(this.timer);
+    this.phase = "ending";
+    this.leaveBusy();
+    const response = this.handlers.refuse({ kind, detail }, head);
+    void response.arrayBuffer().then(
+      (body) => {
+        if (this.phase === "closed") return;
+        const bytes = new Uint8Array(body);
+        const text = responseHead(
+          response.status,
+          response.headers,
+          { kind: "length", length: bytes.length },
+          false,
+        );
+        this.write(concat(Buffer.from(text, "latin1"), bytes));
+        this.end();
+      },
+      () => this.end(),
+    );
+  }
+
+  /** Sends FIN once the backlog is out; a client that keeps sending is reset after a while. */
+  private end(): void {
+    if (this.phase === "closed") return;
+    this.phase = "ending";
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.socket.terminate(), LINGER_MS);
+    if (this.backlog.length === 0) this.socket.end();
+    else this.endWhenFlushed = true;
+  }
+
+  private write(data: Uint8Array | string): void {
+    if (this.phase === "closed") return;
+    const bytes = typeof data === "string" ? Buffer.from(data, "latin1") : data;
+    if (this.backlog.length > 0) {
+      this.backlog.push(bytes);
+      return;
+    }
+    const written = this.socket.write(bytes);
+    if (written >= 0 && written < bytes.length) this.backlog.push(bytes.subarray(written));
+  }
+
+  private drained(): Promise<void> {
+    if (this.backlog.length === 0 || this.phase === "closed") return Promise.resolve();
+    return new Promise((resolve) => this.drainWaiters.push(resolve));
+  }
+
+  private wakeDrainWaiters(): void {
+    const waiters = this.drainWaiters;
+    this.drainWaiters = [];
+    for (const wake of waiters) wake();
+  }
+
+  /** Idle: the socket just closes. Mid-request: 408. */
+  private startTimer(ms: number): void {
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      if (this.phase === "idle") this.end();
+      else if (this.phase === "head" || this.phase === "body") this.refuse("timeout", `${ms}`);
+    }, ms);
+  }
+
+  private enterBusy(): void {
+    if (this.counted) return;
+    this.counted = true;
+    this.count.busy++;
+  }
+
+  private leaveBusy(): void {
+    if (!this.counted) return;
+    this.counted = false;
+    this.count.busy--;
+  }
+}
+
+function pathOf(target: string): string {
+  const query = target.indexOf("?");
+  return query === -1 ? target : target.slice(0, query);
+}
+
+function concat(first: Uint8Array, second: Uint8Array): Uint8Array {
+  if (first.length === 0) return second;
+  if (second.length === 0) return first;
+  return Buffer.concat([first, second]);
+}
+
+function chunk(data: Uint8Array): Uint8Array {
+  return Buffer.concat([
+    Buffer.from(`${data.length.toString(16)}\r\n`, "latin1"),
+    data,
+    Buffer.from("\r\n", "latin1"),
+  ]);
+}
