@@ -19,7 +19,9 @@ export class ChunkedBody {
   private phase: Phase = "size";
   private remaining = 0;
   private line = "";
-  private readonly parts: Uint8Array[] = [];
+  /** Decoded bytes, in one buffer that doubles as needed: 1-byte chunks must not cost an object each. */
+  private data = new Uint8Array(1024);
+  private filled = 0;
   private length = 0;
 
   constructor(private readonly maxLength: number) {}
@@ -29,7 +31,7 @@ export class ChunkedBody {
     while (at < bytes.length) {
       if (this.phase === "data") {
         const take = Math.min(this.remaining, bytes.length - at);
-        this.parts.push(bytes.slice(at, at + take));
+        this.append(bytes.subarray(at, at + take));
         this.remaining -= take;
         at += take;
         if (this.remaining === 0) this.phase = "data-end";
@@ -56,7 +58,17 @@ export class ChunkedBody {
 
   /** The decoded body, once `feed` said done. */
   body(): Uint8Array<ArrayBuffer> {
-    return Buffer.concat(this.parts);
+    return this.data.slice(0, this.filled);
+  }
+
+  private append(bytes: Uint8Array): void {
+    if (this.filled + bytes.length > this.data.length) {
+      const grown = new Uint8Array(Math.max(this.data.length * 2, this.filled + bytes.length));
+      grown.set(this.data.subarray(0, this.filled));
+      this.data = grown;
+    }
+    this.data.set(bytes, this.filled);
+    this.filled += bytes.length;
   }
 
   private takeLine(line: string): ChunkedProgress | undefined {

@@ -2,7 +2,7 @@ import type { Socket } from "bun";
 import { ChunkedBody } from "./chunked-body.ts";
 import type { Refusal, RefusalKind } from "./refusal.ts";
 import { type HeadLimits, parseRequestHead, type RequestHead } from "./request-head.ts";
-import { bodiless, type ResponseFraming, responseHead } from "./response-head.ts";
+import { noContent, type ResponseFraming, responseHead } from "./response-head.ts";
 
 export interface ExchangeHandlers {
   fetch(request: Request): Response | Promise<Response>;
@@ -29,8 +29,6 @@ export interface BusyCount {
 
 type Phase = "idle" | "head" | "body" | "handling" | "ending" | "closed";
 
-/** After the last byte of a refusal, how long a client still sending gets before a reset. */
-const LINGER_MS = 2000;
 const CONTINUE = Buffer.from("HTTP/1.1 100 Continue\r\n\r\n", "latin1");
 const EMPTY = new Uint8Array(0);
 
@@ -54,6 +52,8 @@ export class HttpConnection {
   private readonly backlog: Uint8Array[] = [];
   private drainWaiters: Array<() => void> = [];
   private endWhenFlushed = false;
+  private closeAfterAnswer = false;
+  private stallTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
     private readonly socket: Socket<HttpConnection>,
@@ -74,11 +74,12 @@ export class HttpConnection {
     if (this.phase === "closed" || this.phase === "ending") return;
     if (this.phase === "handling") {
       // Pipelined: kept for after this answer, within what one more request may hold.
+      // Past it the rest is dropped, and the connection closes after this answer.
       if (this.input.length + bytes.length > this.limits.maxBody + this.limits.head.maxBytes) {
-        this.refuse("bad_request", "more pipelined bytes than one request may hold");
+        this.closeAfterAnswer = true;
         return;
       }
-      this.input = concat(this.input, bytes);
+      if (!this.closeAfterAnswer) this.input = concat(this.input, bytes);
       return;
     }
     this.input = concat(this.input, bytes);
@@ -90,20 +91,23 @@ export class HttpConnection {
       const first = this.backlog[0] as Uint8Array;
       const written = this.socket.write(first);
       if (written < 0) return;
+      if (written > 0) this.watchStall();
       if (written < first.length) {
         this.backlog[0] = first.subarray(written);
         return;
       }
       this.backlog.shift();
     }
+    clearTimeout(this.stallTimer);
     this.wakeDrainWaiters();
-    if (this.endWhenFlushed) this.socket.end();
+    if (this.endWhenFlushed) this.finishEnding();
   }
 
   onClosed(): void {
     if (this.phase === "closed") return;
     this.phase = "closed";
     clearTimeout(this.timer);
+    clearTimeout(this.stallTimer);
     this.leaveBusy();
     this.controller?.abort(new Error("client disconnected"));
     void this.reader?.cancel().catch(() => {});
@@ -144,7 +148,7 @@ export class HttpConnection {
     const head = parsed.head;
     this.head = head;
     this.input = this.input.subarray(parsed.length);
-    if (this.count.busy > this.count.limit && !this.count.exempt(pathOf(head.target))) {
+    if (this.count.busy > this.count.limit && !this.count.exempt(pathOf(urlOf(head)))) {
       this.refuse("over_capacity", `${this.count.limit} requests`);
       return false;
     }
@@ -157,7 +161,8 @@ export class HttpConnection {
       this.refuse("body_too_large", String(framing.length));
       return false;
     }
-    if (head.expectsContinue && this.input.length === 0) this.write(CONTINUE);
+    if (head.expectsContinue && head.minorVersion === 1 && this.input.length === 0)
+      this.write(CONTINUE);
     this.phase = "body";
     this.bodyParts = [];
     this.bodyRemaining = framing.kind === "length" ? framing.length : 0;
@@ -223,9 +228,11 @@ export class HttpConnection {
     }
     this.controller = undefined;
     this.reader = undefined;
-    if (this.phase === "closed") return;
+    // The answer counts as handled until its last byte is out (or the stall bound ends it).
+    await this.drained();
+    if (this.phase !== "handling") return;
     this.leaveBusy();
-    if (!keepAlive) {
+    if (!keepAlive || this.closeAfterAnswer) {
       this.end();
       return;
     }
@@ -237,11 +244,7 @@ export class HttpConnection {
 
   /** The request the app sees, or why there can be none. */
   private requestOf(head: RequestHead, body: Uint8Array<ArrayBuffer>): Request | string {
-    const host = head.headers.find(([name]) => name === "host")?.[1] ?? "";
-    // Elysia reads the path from the URL's 12th character on, so a host shorter than 4 would
-    // route wrong.
-    const authority = host.length >= 4 && URL.canParse(`http://${host}/`) ? host : "localhost";
-    const url = `http://${authority}${head.target}`;
+    const url = urlOf(head);
     if (!URL.canParse(url)) return "the target is not a URL path";
     this.controller = new AbortController();
     let request: Request;
@@ -264,15 +267,16 @@ export class HttpConnection {
   private async respond(head: RequestHead, response: Response): Promise<boolean> {
     let keepAlive = head.keepAlive && response.headers.get("connection")?.toLowerCase() !== "close";
     const status = response.status;
-    if (bodiless(status, head.method) || response.body === null) {
-      const framing: ResponseFraming = bodiless(status, head.method)
+    const streams = response.headers.get("content-type")?.startsWith("text/event-stream");
+    if (noContent(status) || response.body === null || (streams && head.method === "HEAD")) {
+      const framing: ResponseFraming = noContent(status)
         ? { kind: "none" }
         : { kind: "length", length: 0 };
       this.write(responseHead(status, response.headers, framing, keepAlive));
       void response.body?.cancel().catch(() => {});
       return keepAlive;
     }
-    if (!response.headers.get("content-type")?.startsWith("text/event-stream")) {
+    if (!streams) {
       const bytes = new Uint8Array(await response.arrayBuffer());
       const text = responseHead(
         status,
@@ -280,7 +284,8 @@ export class HttpConnection {
         { kind: "length", length: bytes.length },
         keepAlive,
       );
-      this.write(concat(Buffer.from(text, "latin1"), bytes));
+      // A HEAD answer says how long the body would be, and sends none.
+      this.write(head.method === "HEAD" ? text : concat(Buffer.from(text, "latin1"), bytes));
       return keepAlive;
     }
     const chunked = head.minorVersion === 1;
@@ -324,14 +329,21 @@ export class HttpConnection {
     );
   }
 
-  /** Sends FIN once the backlog is out; a client that keeps sending is reset after a while. */
+  /** Sends FIN once the backlog is out. */
   private end(): void {
     if (this.phase === "closed") return;
     this.phase = "ending";
     clearTimeout(this.timer);
-    this.timer = setTimeout(() => this.socket.terminate(), LINGER_MS);
-    if (this.backlog.length === 0) this.socket.end();
+    if (this.backlog.length === 0) this.finishEnding();
     else this.endWhenFlushed = true;
+  }
+
+  /** FIN sent; a client that then neither closes nor stops sending is reset after --timeout. */
+  private finishEnding(): void {
+    this.endWhenFlushed = false;
+    this.socket.end();
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.socket.terminate(), this.limits.receiveMs);
   }
 
   private write(data: Uint8Array | string): void {
@@ -342,7 +354,16 @@ export class HttpConnection {
       return;
     }
     const written = this.socket.write(bytes);
-    if (written >= 0 && written < bytes.length) this.backlog.push(bytes.subarray(written));
+    if (written >= 0 && written < bytes.length) {
+      this.backlog.push(bytes.subarray(written));
+      this.watchStall();
+    }
+  }
+
+  /** A client that takes no bytes for --keep-alive seconds while an answer waits is cut off. */
+  private watchStall(): void {
+    clearTimeout(this.stallTimer);
+    this.stallTimer = setTimeout(() => this.socket.terminate(), this.limits.keepAliveMs);
   }
 
   private drained(): Promise<void> {
@@ -378,9 +399,16 @@ export class HttpConnection {
   }
 }
 
-function pathOf(target: string): string {
-  const query = target.indexOf("?");
-  return query === -1 ? target : target.slice(0, query);
+/** The URL the app sees: the checked Host (or localhost) and the target. */
+function urlOf(head: RequestHead): string {
+  // Elysia reads the path from the URL's 12th character on, so a host shorter than 4 would
+  // route wrong.
+  const authority = head.host.length >= 4 ? head.host : "localhost";
+  return `http://${authority}${head.target}`;
+}
+
+function pathOf(url: string): string {
+  return URL.canParse(url) ? new URL(url).pathname : url;
 }
 
 function concat(first: Uint8Array, second: Uint8Array): Uint8Array {

@@ -10,6 +10,8 @@ export interface RequestHead {
   method: string;
   /** The origin-form target: a path with its query. */
   target: string;
+  /** The Host header, checked to be host[:port] (empty when an HTTP/1.0 client sent none). */
+  host: string;
   minorVersion: 0 | 1;
   /** In arrival order, names lower-cased. */
   headers: Array<[string, string]>;
@@ -31,6 +33,8 @@ export type HeadParse =
 
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const REQUEST_LINE = /^([^ ]+) ([^ ]+) HTTP\/(\d)\.(\d)$/;
+/** A registered name, an IPv4 address or a bracketed IPv6 one, and an optional port. */
+const HOST = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9\-._~%!$&'()*+,;=]*)(:\d{0,5})?$/;
 /** Visible ASCII only: no space, no control byte, nothing past 0x7e. */
 const TARGET = /^[\x21-\x7e]+$/;
 const LF = 0x0a;
@@ -46,10 +50,11 @@ export function parseRequestHead(bytes: Uint8Array, limits: HeadLimits): HeadPar
   while (start < bytes.length && (bytes[start] === CR || bytes[start] === LF)) start++;
   const end = headEnd(bytes, start);
   if (end === -1) {
-    if (bytes.length - start > limits.maxBytes) return refused("head_too_large", "request head");
+    // Skipped line breaks count too: a client sending nothing else must not grow the buffer.
+    if (bytes.length > limits.maxBytes) return refused("head_too_large", "request head");
     return { status: "incomplete" };
   }
-  if (end - start > limits.maxBytes) return refused("head_too_large", "request head");
+  if (end > limits.maxBytes) return refused("head_too_large", "request head");
   const lines = Buffer.from(bytes.buffer, bytes.byteOffset + start, end - start)
     .toString("latin1")
     .split("\n")
@@ -75,13 +80,18 @@ export function parseRequestHead(bytes: Uint8Array, limits: HeadLimits): HeadPar
   const minorVersion = minor === "0" ? 0 : 1;
   const framing = bodyFraming(headers, minorVersion);
   if (typeof framing === "string") return refused("bad_request", framing);
-  if (minorVersion === 1 && !headers.some(([name]) => name === "host"))
+  const hosts = headers.filter(([name]) => name === "host");
+  if (minorVersion === 1 && hosts.length === 0)
     return refused("bad_request", "an HTTP/1.1 request needs a Host header");
+  if (hosts.length > 1) return refused("bad_request", "more than one Host header");
+  const host = hosts[0]?.[1] ?? "";
+  if (!HOST.test(host)) return refused("bad_request", "the Host header is not host[:port]");
   return {
     status: "parsed",
     head: {
       method,
       target: originForm(target),
+      host,
       minorVersion,
       headers,
       framing,
@@ -111,9 +121,14 @@ function parseField(line: string): [string, string] | string {
   const colon = line.indexOf(":");
   const name = colon === -1 ? "" : line.slice(0, colon);
   if (!TOKEN.test(name)) return "a header line is not NAME: VALUE";
-  const value = line.slice(colon + 1).trim();
+  const value = trimBlanks(line.slice(colon + 1));
   if (hasControlByte(value)) return `the ${name} header holds a control byte`;
   return [name.toLowerCase(), value];
+}
+
+/** Only spaces and tabs are whitespace around a field value (RFC 9110 §5.5), not VT or NBSP. */
+function trimBlanks(value: string): string {
+  return value.replace(/^[ \t]+|[ \t]+$/g, "");
 }
 
 /** Control bytes other than horizontal tab. */
@@ -129,7 +144,7 @@ function valuesOf(headers: Array<[string, string]>, name: string): string[] {
   return headers
     .filter(([field]) => field === name)
     .flatMap(([, value]) => value.split(","))
-    .map((value) => value.trim())
+    .map(trimBlanks)
     .filter((value) => value !== "");
 }
 
@@ -138,7 +153,7 @@ function bodyFraming(headers: Array<[string, string]>, minorVersion: 0 | 1): Bod
   const codings = valuesOf(headers, "transfer-encoding").map((v) => v.toLowerCase());
   const lengths = valuesOf(headers, "content-length");
   const hasLength = headers.some(([name]) => name === "content-length");
-  if (codings.length > 0) {
+  if (headers.some(([name]) => name === "transfer-encoding")) {
     if (hasLength) return "Transfer-Encoding and Content-Length together";
     if (minorVersion === 0) return "Transfer-Encoding in an HTTP/1.0 request";
     if (codings.length !== 1 || codings[0] !== "chunked")

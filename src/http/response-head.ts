@@ -54,9 +54,9 @@ export function responseHead(
   return `${head}\r\n`;
 }
 
-/** Statuses whose responses never carry a body (RFC 9110 §6.4.1). */
-export function bodiless(status: number, method: string): boolean {
-  return method === "HEAD" || status === 204 || status === 304 || (status >= 100 && status < 200);
+/** Statuses whose responses never carry a body or its length (RFC 9110 §6.4.1). */
+export function noContent(status: number): boolean {
+  return status === 204 || status === 304 || (status >= 100 && status < 200);
 }
 
 function httpDate(): string {

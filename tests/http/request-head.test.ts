@@ -19,6 +19,7 @@ describe("parseRequestHead", () => {
       head: {
         method: "GET",
         target: "/v1/models?x=1",
+        host: "a",
         minorVersion: 1,
         headers: [
           ["host", "a"],
@@ -99,6 +100,28 @@ describe("parseRequestHead", () => {
       `GET / HTTP/1.1\r\nHost: a\r\nX: ${"v".repeat(1100)}`,
       "head_too_large",
     ],
+    [
+      "a Host that carries a path",
+      "GET /health HTTP/1.1\r\nHost: aaaa/v1/chat/completions?\r\n\r\n",
+      "bad_request",
+    ],
+    ["two Host headers", "GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", "bad_request"],
+    [
+      "a form feed before a Content-Length",
+      "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: \f5\r\n\r\n",
+      "bad_request",
+    ],
+    [
+      "a no-break space before chunked",
+      "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: \u00a0chunked\r\n\r\n",
+      "bad_request",
+    ],
+    [
+      "an empty Transfer-Encoding with a Content-Length",
+      "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding:\r\nContent-Length: 5\r\n\r\n",
+      "bad_request",
+    ],
+    ["line breaks alone, past the byte limit", "\r\n".repeat(600), "head_too_large"],
     ["random bytes with an empty line", "\u00ff\u0001zz\r\n\r\n", "bad_request"],
   ];
   for (const [name, text, kind] of refusals) {
@@ -120,6 +143,11 @@ describe("parseRequestHead", () => {
       expect(head(`POST / HTTP/1.1\r\nHost: a\r\n${field}\r\n\r\n`).framing).toEqual(framing);
     });
   }
+
+  test("a Host may be a name, an address or a bracketed IPv6 address, with a port", () => {
+    for (const host of ["localhost", "10.0.0.1:8080", "[::1]:8080", "example.com", ""])
+      expect(head(`GET / HTTP/1.1\r\nHost: ${host}\r\n\r\n`).host).toBe(host);
+  });
 
   test("keep-alive: HTTP/1.1 unless Connection: close; HTTP/1.0 only if asked", () => {
     expect(head("GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n").keepAlive).toBe(false);

@@ -26,6 +26,17 @@ async function app(request: Request): Promise<Response> {
     return new Response("late");
   }
   if (url.pathname === "/big") return new Response(new Uint8Array(16 * 2 ** 20).fill(7));
+  if (url.pathname === "/flood") {
+    // 64 KiB events for as long as anyone reads them.
+    const event = encoder.encode(`data: ${"x".repeat(64 * 1024)}\n\n`);
+    const body = new ReadableStream<Uint8Array>({
+      pull: (controller) => controller.enqueue(event),
+      cancel: () => {
+        aborted.add("/flood");
+      },
+    });
+    return new Response(body, { headers: { "content-type": "text/event-stream" } });
+  }
   if (url.pathname === "/close") return new Response("bye", { headers: { connection: "close" } });
   const body = await request.text();
   return Response.json({ method: request.method, path: url.pathname, host: url.host, body });
@@ -42,14 +53,16 @@ const STATUS: Record<Refusal["kind"], number> = {
 };
 
 const servers: HttpListener[] = [];
-function start(overrides: { maxRequests?: number; receiveMs?: number } = {}): number {
+function start(
+  overrides: { maxRequests?: number; receiveMs?: number; keepAliveMs?: number } = {},
+): number {
   const server = serveHttp({
     hostname: "127.0.0.1",
     port: 0,
     head: { maxBytes: 8 * 1024, maxHeaders: 64 },
     maxBody: 64 * 1024,
     receiveMs: overrides.receiveMs ?? 2000,
-    keepAliveMs: 5000,
+    keepAliveMs: overrides.keepAliveMs ?? 5000,
     maxRequests: overrides.maxRequests ?? 100,
     exempt: (path) => path === "/health",
     handlers: {
@@ -196,6 +209,39 @@ describe("serveHttp", () => {
     expect(body.every((byte) => byte === 7)).toBe(true);
   });
 
+  test("HEAD says the body's length and sends none", async () => {
+    const client = await connect(port);
+    client.socket.write("HEAD /big HTTP/1.1\r\nHost: h\r\n\r\nGET /x HTTP/1.1\r\nHost: h\r\n\r\n");
+    expect(await client.until(() => client.state.text.endsWith("}"))).toBe(true);
+    const [headAnswer = "", getAnswer = ""] = client.state.text.split(/(?=HTTP\/1\.1 )/);
+    expect(headAnswer).toContain(`content-length: ${16 * 2 ** 20}\r\n`);
+    expect(headAnswer.endsWith("\r\n\r\n")).toBe(true);
+    expect(getAnswer).toContain('"method":"GET"');
+    client.socket.end();
+  });
+
+  test("an answer to Connection: close reaches a client that reads it slowly", async () => {
+    const client = await connect(port);
+    // Paused before the answer comes: it waits in the server's backlog, not the client's buffer.
+    client.socket.pause();
+    client.socket.write("GET /big HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n");
+    await Bun.sleep(3000);
+    client.socket.resume();
+    expect(await client.until(() => client.state.closed, 10_000)).toBe(true);
+    const body = client.state.text.slice(client.state.text.indexOf("\r\n\r\n") + 4);
+    expect(body.length).toBe(16 * 2 ** 20);
+  }, 20_000);
+
+  test("pipelined bytes past what a request may hold close the connection after the answer, intact", async () => {
+    const client = await connect(port);
+    client.socket.write("GET /stream HTTP/1.1\r\nHost: h\r\n\r\n");
+    await Bun.sleep(20);
+    client.socket.write("x".repeat(64 * 1024 + 9 * 1024));
+    expect(await client.until(() => client.state.closed)).toBe(true);
+    expect(statuses(client.state.text)).toEqual([200]);
+    expect(client.state.text.endsWith("0\r\n\r\n")).toBe(true);
+  });
+
   const refused: Array<[string, string, number]> = [
     ["a NUL in the path", "GET /a\u0000 HTTP/1.1\r\nHost: h\r\n\r\n", 400],
     ["bytes that are no request", "\u0016\u0003\u0001\u0002\u0000\u0001\r\n\r\n", 400],
@@ -255,6 +301,19 @@ describe("serveHttp limits", () => {
     await Bun.sleep(100);
     expect((await fetch(`http://127.0.0.1:${port}/x`)).status).toBe(200);
   });
+
+  test("a stream whose client stops reading is cut off after the keep-alive bound, and cancelled", async () => {
+    const port = start({ keepAliveMs: 500 });
+    const client = await connect(port);
+    client.socket.write("GET /flood HTTP/1.1\r\nHost: h\r\n\r\n");
+    await Bun.sleep(50);
+    client.socket.pause();
+    const deadline = performance.now() + 5000;
+    while (!aborted.has("/flood") && performance.now() < deadline) await Bun.sleep(20);
+    expect(aborted.has("/flood")).toBe(true);
+    client.socket.resume();
+    expect(await client.until(() => client.state.closed)).toBe(true);
+  }, 10_000);
 
   test("stop lets an answer in progress finish and closes idle connections", async () => {
     const port = start();
