@@ -63,7 +63,8 @@ export class ChunkedBody {
 
   private append(bytes: Uint8Array): void {
     if (this.filled + bytes.length > this.data.length) {
-      const grown = new Uint8Array(Math.max(this.data.length * 2, this.filled + bytes.length));
+      const need = this.filled + bytes.length;
+      const grown = new Uint8Array(Math.min(this.maxLength, Math.max(this.data.length * 2, need)));
       grown.set(this.data.subarray(0, this.filled));
       this.data = grown;
     }

@@ -53,6 +53,8 @@ export class HttpConnection {
   private drainWaiters: Array<() => void> = [];
   private endWhenFlushed = false;
   private closeAfterAnswer = false;
+  /** How much of `input` was searched for the end of a head. */
+  private scanned = 0;
   private stallTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
@@ -118,7 +120,7 @@ export class HttpConnection {
   close(force: boolean): void {
     if (this.phase === "closed") return;
     if (force) this.socket.terminate();
-    else if (this.phase === "idle") this.socket.end();
+    else if (this.phase === "idle") this.end();
   }
 
   private advance(): void {
@@ -133,13 +135,20 @@ export class HttpConnection {
 
   /** True when a head was read and its body is next. */
   private readHead(): boolean {
-    if (this.input.length === 0) return false;
     if (this.phase === "idle") {
+      // Line breaks between requests are dropped (RFC 9112 §2.2): the connection stays idle.
+      let start = 0;
+      while (start < this.input.length && isLineBreak(this.input[start])) start++;
+      this.input = this.input.subarray(start);
+      if (this.input.length === 0) return false;
       this.phase = "head";
+      this.scanned = 0;
       this.enterBusy();
       this.startTimer(this.limits.receiveMs);
     }
-    const parsed = parseRequestHead(this.input, this.limits.head);
+    // Where the last look for the head's end stopped, less the 2 bytes a split "\n\r\n" needs.
+    const parsed = parseRequestHead(this.input, this.limits.head, Math.max(0, this.scanned - 2));
+    this.scanned = this.input.length;
     if (parsed.status === "incomplete") return false;
     if (parsed.status === "refused") {
       this.refuse(parsed.refusal.kind, parsed.refusal.detail);
@@ -265,7 +274,10 @@ export class HttpConnection {
 
   /** Writes the response; true if the connection may carry another request. */
   private async respond(head: RequestHead, response: Response): Promise<boolean> {
-    let keepAlive = head.keepAlive && response.headers.get("connection")?.toLowerCase() !== "close";
+    let keepAlive =
+      !this.closeAfterAnswer &&
+      head.keepAlive &&
+      response.headers.get("connection")?.toLowerCase() !== "close";
     const status = response.status;
     const streams = response.headers.get("content-type")?.startsWith("text/event-stream");
     if (noContent(status) || response.body === null || (streams && head.method === "HEAD")) {
@@ -338,12 +350,16 @@ export class HttpConnection {
     else this.endWhenFlushed = true;
   }
 
-  /** FIN sent; a client that then neither closes nor stops sending is reset after --timeout. */
+  /**
+   * FIN sent; a client that then neither closes nor stops sending is reset, once what the kernel
+   * still holds for it has had as long as any other wait.
+   */
   private finishEnding(): void {
     this.endWhenFlushed = false;
     this.socket.end();
     clearTimeout(this.timer);
-    this.timer = setTimeout(() => this.socket.terminate(), this.limits.receiveMs);
+    const ms = Math.max(this.limits.receiveMs, this.limits.keepAliveMs);
+    this.timer = setTimeout(() => this.socket.terminate(), ms);
   }
 
   private write(data: Uint8Array | string): void {
@@ -399,12 +415,19 @@ export class HttpConnection {
   }
 }
 
-/** The URL the app sees: the checked Host (or localhost) and the target. */
+/**
+ * The URL the app sees: the checked Host (or localhost) and the target. Elysia reads the path
+ * from the URL's 12th character on, so a host that parses shorter than 4 ("ab:80" is "ab")
+ * would have it route on a later "/" (in the query) than the one the API-key check reads.
+ */
 function urlOf(head: RequestHead): string {
-  // Elysia reads the path from the URL's 12th character on, so a host shorter than 4 would
-  // route wrong.
-  const authority = head.host.length >= 4 ? head.host : "localhost";
-  return `http://${authority}${head.target}`;
+  const url = `http://${head.host}${head.target}`;
+  const parsed = URL.canParse(url) ? new URL(url) : undefined;
+  return parsed && parsed.host.length >= 4 ? parsed.href : `http://localhost${head.target}`;
+}
+
+function isLineBreak(byte: number | undefined): boolean {
+  return byte === 0x0a || byte === 0x0d;
 }
 
 function pathOf(url: string): string {

@@ -35,20 +35,21 @@ const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const REQUEST_LINE = /^([^ ]+) ([^ ]+) HTTP\/(\d)\.(\d)$/;
 /** A registered name, an IPv4 address or a bracketed IPv6 one, and an optional port. */
 const HOST = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9\-._~%!$&'()*+,;=]*)(:\d{0,5})?$/;
-/** Visible ASCII only: no space, no control byte, nothing past 0x7e. */
-const TARGET = /^[\x21-\x7e]+$/;
+/** Visible ASCII only: no space, no control byte, nothing past 0x7e, and no fragment. */
+const TARGET = /^[\x21-\x22\x24-\x7e]+$/;
 const LF = 0x0a;
 const CR = 0x0d;
 
 /**
  * Parses one HTTP/1.x request head from the start of `bytes` (RFC 9112): the request line, the
  * header fields and the body's framing. Lines may end in CRLF or a bare LF; empty lines before
- * the request line are skipped.
+ * the request line are skipped. `scanFrom` says where to start looking for the head's end, for a
+ * caller that already looked through the bytes before it.
  */
-export function parseRequestHead(bytes: Uint8Array, limits: HeadLimits): HeadParse {
+export function parseRequestHead(bytes: Uint8Array, limits: HeadLimits, scanFrom = 0): HeadParse {
   let start = 0;
   while (start < bytes.length && (bytes[start] === CR || bytes[start] === LF)) start++;
-  const end = headEnd(bytes, start);
+  const end = headEnd(bytes, Math.max(start, scanFrom));
   if (end === -1) {
     // Skipped line breaks count too: a client sending nothing else must not grow the buffer.
     if (bytes.length > limits.maxBytes) return refused("head_too_large", "request head");

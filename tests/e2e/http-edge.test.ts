@@ -189,6 +189,51 @@ test("a Host of one character is routed like any other", async () => {
   expect(answer).toContain('"content":" hi"');
 });
 
+/** One request over a raw socket; what came back once the server closed it (or 5 s passed). */
+async function rawExchange(port: number, request: string): Promise<string> {
+  let answer = "";
+  let closed = false;
+  const socket = await Bun.connect({
+    hostname: "127.0.0.1",
+    port,
+    socket: {
+      data: (_socket, data) => {
+        answer += new TextDecoder().decode(data);
+      },
+      close: () => {
+        closed = true;
+      },
+    },
+  });
+  socket.write(request);
+  const deadline = performance.now() + 5000;
+  while (!closed && performance.now() < deadline) await Bun.sleep(20);
+  socket.end();
+  return answer;
+}
+
+test("a Host that parses shorter than it reads routes where the API-key check looks", async () => {
+  await using server = await startServer({
+    model: { chain: [" hi"] },
+    args: ["--api-key", "secret"],
+    apiKey: "secret",
+  });
+  const port = Number(new URL(server.url).port);
+  // "ab:80" parses as host "ab": were it kept, Elysia would route on the "/" in the query.
+  const health = await rawExchange(
+    port,
+    "GET /health?/v1/models HTTP/1.1\r\nHost: ab:80\r\nConnection: close\r\n\r\n",
+  );
+  expect(health).toStartWith("HTTP/1.1 200");
+  expect(health).toContain('{"status":"ok"}');
+  expect(health).not.toContain('"object":"list"');
+  const metrics = await rawExchange(
+    port,
+    "GET /health/../metrics?/x HTTP/1.1\r\nHost: abc:\r\nConnection: close\r\n\r\n",
+  );
+  expect(metrics).toStartWith("HTTP/1.1 401");
+});
+
 test("requests beyond --max-connections get 503 at once, /health still answers, and the server serves once they go", async () => {
   await using server = await startServer({
     model: { chain: [" hi"] },

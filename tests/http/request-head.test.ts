@@ -50,6 +50,7 @@ describe("parseRequestHead", () => {
   const refusals: Array<[string, string, RefusalKind]> = [
     ["a NUL in the path", "GET /a\u0000b HTTP/1.1\r\nHost: a\r\n\r\n", "bad_request"],
     ["a space in the path", "GET /a b HTTP/1.1\r\nHost: a\r\n\r\n", "bad_request"],
+    ["a fragment in the target", "GET /health#x HTTP/1.1\r\nHost: a\r\n\r\n", "bad_request"],
     ["a byte past 0x7e in the path", "GET /\u00e9 HTTP/1.1\r\nHost: a\r\n\r\n", "bad_request"],
     ["no version", "GET /\r\nHost: a\r\n\r\n", "bad_request"],
     ["a method that is no token", "G(T / HTTP/1.1\r\nHost: a\r\n\r\n", "bad_request"],

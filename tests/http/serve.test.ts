@@ -37,6 +37,10 @@ async function app(request: Request): Promise<Response> {
     });
     return new Response(body, { headers: { "content-type": "text/event-stream" } });
   }
+  if (url.pathname === "/slow") {
+    await Bun.sleep(200);
+    return Response.json({ slow: true });
+  }
   if (url.pathname === "/close") return new Response("bye", { headers: { connection: "close" } });
   const body = await request.text();
   return Response.json({ method: request.method, path: url.pathname, host: url.host, body });
@@ -209,6 +213,21 @@ describe("serveHttp", () => {
     expect(body.every((byte) => byte === 7)).toBe(true);
   });
 
+  test("the URL's host is the Host as it parses, or localhost when that is under 4 characters", async () => {
+    for (const [host, seen] of [
+      ["ab:80", "localhost"],
+      ["example.com:80", "example.com"],
+      ["[::1]:8080", "[::1]:8080"],
+    ]) {
+      const client = await connect(port);
+      client.socket.write(
+        `GET /echo?/other HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`,
+      );
+      expect(await client.until(() => client.state.closed)).toBe(true);
+      expect(client.state.text).toContain(`"path":"/echo","host":"${seen}"`);
+    }
+  });
+
   test("HEAD says the body's length and sends none", async () => {
     const client = await connect(port);
     client.socket.write("HEAD /big HTTP/1.1\r\nHost: h\r\n\r\nGET /x HTTP/1.1\r\nHost: h\r\n\r\n");
@@ -240,6 +259,16 @@ describe("serveHttp", () => {
     expect(await client.until(() => client.state.closed)).toBe(true);
     expect(statuses(client.state.text)).toEqual([200]);
     expect(client.state.text.endsWith("0\r\n\r\n")).toBe(true);
+  });
+
+  test("an answer whose connection will close after it says so", async () => {
+    const client = await connect(port);
+    client.socket.write("GET /slow HTTP/1.1\r\nHost: h\r\n\r\n");
+    await Bun.sleep(20);
+    client.socket.write("x".repeat(64 * 1024 + 9 * 1024));
+    expect(await client.until(() => client.state.closed)).toBe(true);
+    expect(statuses(client.state.text)).toEqual([200]);
+    expect(client.state.text).toContain("connection: close\r\n");
   });
 
   const refused: Array<[string, string, number]> = [
@@ -287,6 +316,18 @@ describe("serveHttp limits", () => {
     expect(performance.now() - started).toBeLessThan(1500);
     expect(statuses(partial.state.text)).toEqual([408]);
     expect(silent.state.text).toBe("");
+  });
+
+  test("line breaks after a request leave the connection idle: not busy, and no 408", async () => {
+    const port = start({ maxRequests: 1, receiveMs: 300 });
+    const client = await connect(port);
+    client.socket.write("POST /e HTTP/1.1\r\nHost: h\r\nContent-Length: 2\r\n\r\nok\r\n");
+    expect(await client.until(() => client.state.text.includes("}"))).toBe(true);
+    await Bun.sleep(600);
+    expect(statuses(client.state.text)).toEqual([200]);
+    expect(client.state.closed).toBe(false);
+    expect((await fetch(`http://127.0.0.1:${port}/x`)).status).toBe(200);
+    client.socket.end();
   });
 
   test("past maxRequests busy connections a request is refused, /health is not, and room comes back", async () => {
