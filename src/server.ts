@@ -13,7 +13,7 @@ import { type Config, speculationKind } from "./config.ts";
 import { defaultContextSize } from "./context-size.ts";
 import { Engine } from "./engine/engine.ts";
 import { exitWithoutCleanup } from "./engine/native-process.ts";
-import type { ExchangeHandlers } from "./http/connection.ts";
+import { type ExchangeHandlers, requestPath } from "./http/connection.ts";
 import { type Listener, listen } from "./listen.ts";
 import { createLoadProgress } from "./load-progress.ts";
 import { Semaphore } from "./queue.ts";
@@ -52,7 +52,7 @@ export async function startServer(
       return response;
     },
     refuse(refusal, head) {
-      const path = head ? head.target.replace(/\?.*$/, "") : "/";
+      const path = head ? requestPath(head) : "/";
       const error = refusalError(refusal, config);
       log.failure(head?.method ?? "-", path, error.status, error.code);
       metrics.request(path, error.status);

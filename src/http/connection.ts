@@ -1,7 +1,12 @@
 import type { Socket } from "bun";
 import { ChunkedBody } from "./chunked-body.ts";
 import type { Refusal, RefusalKind } from "./refusal.ts";
-import { type HeadLimits, parseRequestHead, type RequestHead } from "./request-head.ts";
+import {
+  type HeadLimits,
+  leadingLineBreaks,
+  parseRequestHead,
+  type RequestHead,
+} from "./request-head.ts";
 import { noContent, type ResponseFraming, responseHead } from "./response-head.ts";
 
 export interface ExchangeHandlers {
@@ -137,9 +142,7 @@ export class HttpConnection {
   private readHead(): boolean {
     if (this.phase === "idle") {
       // Line breaks between requests are dropped (RFC 9112 §2.2): the connection stays idle.
-      let start = 0;
-      while (start < this.input.length && isLineBreak(this.input[start])) start++;
-      this.input = this.input.subarray(start);
+      this.input = this.input.subarray(leadingLineBreaks(this.input));
       if (this.input.length === 0) return false;
       this.phase = "head";
       this.scanned = 0;
@@ -157,7 +160,7 @@ export class HttpConnection {
     const head = parsed.head;
     this.head = head;
     this.input = this.input.subarray(parsed.length);
-    if (this.count.busy > this.count.limit && !this.count.exempt(pathOf(urlOf(head)))) {
+    if (this.count.busy > this.count.limit && !this.count.exempt(requestPath(head))) {
       this.refuse("over_capacity", `${this.count.limit} requests`);
       return false;
     }
@@ -289,15 +292,8 @@ export class HttpConnection {
       return keepAlive;
     }
     if (!streams) {
-      const bytes = new Uint8Array(await response.arrayBuffer());
-      const text = responseHead(
-        status,
-        response.headers,
-        { kind: "length", length: bytes.length },
-        keepAlive,
-      );
       // A HEAD answer says how long the body would be, and sends none.
-      this.write(head.method === "HEAD" ? text : concat(Buffer.from(text, "latin1"), bytes));
+      this.writeWhole(response, await response.arrayBuffer(), keepAlive, head.method !== "HEAD");
       return keepAlive;
     }
     const chunked = head.minorVersion === 1;
@@ -326,19 +322,24 @@ export class HttpConnection {
     const response = this.handlers.refuse({ kind, detail }, head);
     void response.arrayBuffer().then(
       (body) => {
-        if (this.phase === "closed") return;
-        const bytes = new Uint8Array(body);
-        const text = responseHead(
-          response.status,
-          response.headers,
-          { kind: "length", length: bytes.length },
-          false,
-        );
-        this.write(concat(Buffer.from(text, "latin1"), bytes));
+        this.writeWhole(response, body, false, true);
         this.end();
       },
       () => this.end(),
     );
+  }
+
+  /** A response whose body is all here: its head with the length, then (unless not sent) it. */
+  private writeWhole(
+    response: Response,
+    body: ArrayBuffer,
+    keepAlive: boolean,
+    send: boolean,
+  ): void {
+    const framing: ResponseFraming = { kind: "length", length: body.byteLength };
+    const text = responseHead(response.status, response.headers, framing, keepAlive);
+    if (send) this.write(concat(Buffer.from(text, "latin1"), new Uint8Array(body)));
+    else this.write(text);
   }
 
   /** Sends FIN once the backlog is out. */
@@ -426,12 +427,10 @@ function urlOf(head: RequestHead): string {
   return parsed && parsed.host.length >= 4 ? parsed.href : `http://localhost${head.target}`;
 }
 
-function isLineBreak(byte: number | undefined): boolean {
-  return byte === 0x0a || byte === 0x0d;
-}
-
-function pathOf(url: string): string {
-  return URL.canParse(url) ? new URL(url).pathname : url;
+/** The path the app routes on: what the capacity exemption and refusals' logs name too. */
+export function requestPath(head: RequestHead): string {
+  const url = urlOf(head);
+  return URL.canParse(url) ? new URL(url).pathname : head.target;
 }
 
 function concat(first: Uint8Array, second: Uint8Array): Uint8Array {

@@ -47,8 +47,7 @@ const CR = 0x0d;
  * caller that already looked through the bytes before it.
  */
 export function parseRequestHead(bytes: Uint8Array, limits: HeadLimits, scanFrom = 0): HeadParse {
-  let start = 0;
-  while (start < bytes.length && (bytes[start] === CR || bytes[start] === LF)) start++;
+  const start = leadingLineBreaks(bytes);
   const end = headEnd(bytes, Math.max(start, scanFrom));
   if (end === -1) {
     // Skipped line breaks count too: a client sending nothing else must not grow the buffer.
@@ -101,6 +100,13 @@ export function parseRequestHead(bytes: Uint8Array, limits: HeadLimits, scanFrom
     },
     length: end + lineBreakAt(bytes, end),
   };
+}
+
+/** How many CR and LF bytes `bytes` starts with: empty lines a server ignores before a request. */
+export function leadingLineBreaks(bytes: Uint8Array): number {
+  let count = 0;
+  while (count < bytes.length && (bytes[count] === CR || bytes[count] === LF)) count++;
+  return count;
 }
 
 /** The index where the head's terminating empty line starts, or -1 while it has not come. */
